@@ -1,0 +1,58 @@
+# Dependencies come from the system first; FetchContent is the fallback where
+# one is missing and a network is there.
+include(FetchContent)
+
+if(ATTN_OPENMP)
+  find_package(OpenMP)
+endif()
+
+find_package(nlohmann_json 3.2 QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(STATUS "nlohmann_json not found on the system: fetching it")
+  FetchContent_Declare(nlohmann_json
+    URL https://github.com/nlohmann/json/releases/download/v3.11.3/json.tar.xz)
+  FetchContent_MakeAvailable(nlohmann_json)
+endif()
+
+# stb is header-only: Debian puts it in /usr/include/stb, Homebrew in include/.
+find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb)
+if(NOT STB_INCLUDE_DIR)
+  message(STATUS "stb not found on the system: fetching it")
+  FetchContent_Declare(stb GIT_REPOSITORY https://github.com/nothings/stb.git GIT_TAG master)
+  FetchContent_MakeAvailable(stb)
+  set(STB_INCLUDE_DIR ${stb_SOURCE_DIR})
+endif()
+add_library(attn_stb INTERFACE)
+target_include_directories(attn_stb SYSTEM INTERFACE $<BUILD_INTERFACE:${STB_INCLUDE_DIR}>)
+
+if(ATTN_BUILD_TESTS)
+  find_package(GTest QUIET)
+  if(NOT GTest_FOUND)
+    message(STATUS "GoogleTest not found on the system: fetching it")
+    FetchContent_Declare(googletest
+      URL https://github.com/google/googletest/archive/refs/tags/v1.14.0.tar.gz)
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    FetchContent_MakeAvailable(googletest)
+    add_library(GTest::gtest_main ALIAS gtest_main)
+    add_library(GTest::gtest ALIAS gtest)
+  endif()
+endif()
+
+if(ATTN_BUILD_BENCH)
+  find_package(benchmark QUIET)
+  if(NOT benchmark_FOUND)
+    message(STATUS "Google Benchmark not found: bench/ is not built")
+  endif()
+  # OpenBLAS is linked by bench/ only, as the peer to compare against.
+  find_package(BLAS QUIET)
+  find_path(CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas openblas-pthread)
+endif()
+
+# zlib reads the .gz files Debian's dataset-fashion-mnist installs; without it
+# the reader takes the decompressed IDX files.
+find_package(ZLIB QUIET)
+add_library(attn_zlib INTERFACE)
+if(ZLIB_FOUND)
+  target_link_libraries(attn_zlib INTERFACE ZLIB::ZLIB)
+  target_compile_definitions(attn_zlib INTERFACE ATTN_HAVE_ZLIB=1)
+endif()

@@ -1,0 +1,22 @@
+# Runs one tutorial in quick mode and checks that it left behind what the run
+# contract (docs/DESIGN: metrics.json, figures, index.html) promises.
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${EXE} --quick --seed 1 --threads 1 --out ${OUT}
+                RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} --quick exited with ${rc}")
+endif()
+foreach(f metrics.json index.html)
+  if(NOT EXISTS ${OUT}/${f})
+    message(FATAL_ERROR "${EXE} did not write ${OUT}/${f}")
+  endif()
+endforeach()
+file(GLOB figs ${OUT}/*.svg ${OUT}/*.png)
+if(NOT figs)
+  message(FATAL_ERROR "${EXE} wrote no figure (.svg/.png) into ${OUT}")
+endif()
+file(READ ${OUT}/metrics.json m)
+string(JSON _ ERROR_VARIABLE err GET "${m}" final_loss)
+if(err)
+  message(FATAL_ERROR "metrics.json has no final_loss: ${err}")
+endif()
