@@ -1,0 +1,63 @@
+#pragma once
+// Images in and out: PNG/JPEG/BMP... loading with stb_image, PNG writing with
+// stb_image_write, and the attention overlay of the captioning tutorial (a
+// coarse grid of attention weights, upsampled and painted over the picture).
+//
+// Pixels are 8-bit, row-major, channels interleaved:
+//   pixels[(y * width + x) * channels + c],  channels = 1 (grey), 2 (grey+alpha),
+//   3 (RGB) or 4 (RGBA).
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+#include "data/colormap.h"
+
+namespace attn::data {
+
+struct Image {
+  int width = 0, height = 0, channels = 0;
+  std::vector<std::uint8_t> pixels;
+
+  std::uint8_t& at(int y, int x, int c) {
+    return pixels[(static_cast<std::size_t>(y) * width + x) * channels + c];
+  }
+  std::uint8_t at(int y, int x, int c) const {
+    return pixels[(static_cast<std::size_t>(y) * width + x) * channels + c];
+  }
+};
+
+// A black image of the given size; throws std::invalid_argument on a size < 1
+// or channels outside 1..4.
+Image make_image(int width, int height, int channels);
+
+// Loads any format stb_image reads (PNG, JPEG, BMP, GIF, TGA, PNM...).
+// desired_channels = 0 keeps the file's channels; 1..4 converts.
+// Throws std::runtime_error with the path and stb's reason.
+Image load_image(const std::filesystem::path& path, int desired_channels = 0);
+
+// Encodes as PNG in memory / writes a PNG file atomically (see atomic_file.h).
+// Throws std::invalid_argument for an inconsistent Image, std::runtime_error on I/O.
+std::vector<std::uint8_t> encode_png(const Image& image);
+void save_png(const std::filesystem::path& path, const Image& image);
+
+// A float image stored channels-first, as tensors hold it (C x H x W), mapped
+// from [lo, hi] to [0, 255] (values outside are clamped). C must be 1 or 3.
+Image image_from_chw(std::span<const float> chw, int channels, int height, int width,
+                     float lo = 0.0f, float hi = 1.0f);
+
+// Each pixel becomes a factor x factor block: makes a 28x28 digit visible in a report.
+Image upscale_nearest(const Image& image, int factor);
+
+// Paints an attention grid over an image.
+//   image:   H x W, any channel count (grey is expanded, alpha is dropped)
+//   weights: grid_h x grid_w, row-major, finite and >= 0 (e.g. the softmax
+//            weights over a CNN's 7x7 feature map for one word)
+// The grid is upsampled bilinearly to H x W (cell centres at the centres of
+// the image regions they stand for), scaled so the largest weight reaches the
+// top of the ramp, and blended: out = (1 - alpha) * pixel + alpha * colour.
+// Returns an RGB image of the same size. alpha must be in [0, 1].
+Image overlay_heatmap(const Image& image, std::span<const float> weights, int grid_h, int grid_w,
+                      float alpha, ColorMap map = ColorMap::kMagma);
+
+}  // namespace attn::data
