@@ -1,0 +1,69 @@
+# Shared by scripts/demo and scripts/test: install what is missing, then
+# configure and build a Release tree in build/. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD_DIR="${ATTN_BUILD_DIR:-$ROOT/build}"
+JOBS="$( (command -v nproc >/dev/null && nproc) || sysctl -n hw.ncpu 2>/dev/null || echo 2)"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Debian/Ubuntu packages the build needs. chromium etc. are never needed.
+DEBIAN_PACKAGES=(g++ cmake make libgtest-dev libbenchmark-dev nlohmann-json3-dev libstb-dev zlib1g-dev)
+
+install_debian() {
+  local missing=()
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local cmd="apt-get update && apt-get install -y ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    say "Installing ${missing[*]}"
+    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    say "Installing ${missing[*]} (sudo)"
+    sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+  else
+    echo "attnlab needs these packages: ${missing[*]}" >&2
+    echo "Install them with:  sudo sh -c '$cmd'" >&2
+    exit 1
+  fi
+}
+
+install_macos() {
+  if ! command -v brew >/dev/null; then
+    echo "attnlab on macOS uses Homebrew for cmake and the test libraries: see https://brew.sh" >&2
+    exit 1
+  fi
+  local missing=()
+  for f in cmake googletest google-benchmark nlohmann-json libomp; do
+    brew list --versions "$f" >/dev/null 2>&1 || missing+=("$f")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing ${missing[*]} (Homebrew)"
+    brew install "${missing[@]}"
+  fi
+  # AppleClang finds Homebrew's libomp only when told where it is.
+  local omp
+  omp="$(brew --prefix libomp 2>/dev/null || true)"
+  [ -n "$omp" ] && export OpenMP_ROOT="$omp"
+}
+
+install_deps() {
+  case "$(uname -s)" in
+    Linux)
+      if command -v dpkg-query >/dev/null; then install_debian
+      else
+        for t in c++ cmake; do command -v "$t" >/dev/null || { echo "Please install $t (and GoogleTest, nlohmann-json, stb)" >&2; exit 1; }; done
+      fi ;;
+    Darwin) install_macos ;;
+    *) echo "Unsupported system $(uname -s): install a C++20 compiler, cmake, GoogleTest, nlohmann-json and stb, then run cmake yourself." >&2; exit 1 ;;
+  esac
+}
+
+configure_and_build() {
+  say "Configuring $BUILD_DIR (Release)"
+  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+  say "Building with $JOBS jobs"
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}

@@ -1,0 +1,92 @@
+// The check must be able to fail: ops with a deliberately wrong backward
+// (a sign flipped, a term dropped, a factor missing) are caught, and the
+// report names the op and prints every failing number.
+#include <gtest/gtest.h>
+
+#include "autograd/autograd.h"
+#include "autograd/gradcheck.h"
+
+namespace attn {
+namespace {
+
+// x * y, but backward says d/dx = -y (a sign error).
+Tensor mul_wrong_sign(const Tensor& x, const Tensor& y) {
+  Tensor out = [&] { NoGradGuard g; return mul(x, y); }();
+  return record("mul_wrong_sign", out, {x, y}, [x, y](const Tensor& g) {
+    return std::vector<Tensor>{neg(mul(g, y)), mul(g, x)};
+  });
+}
+
+// x^2, but backward says d/dx = x (the factor 2 dropped).
+Tensor square_missing_factor(const Tensor& x) {
+  Tensor out = [&] { NoGradGuard g; return mul(x, x); }();
+  return record("square_missing_factor", out, {x}, [x](const Tensor& g) {
+    return std::vector<Tensor>{mul(g, x)};
+  });
+}
+
+// x * y + x, but backward forgets the "+ x" term: d/dx = y instead of y + 1.
+Tensor dropped_term(const Tensor& x, const Tensor& y) {
+  Tensor out = [&] { NoGradGuard g; return add(mul(x, y), x); }();
+  return record("dropped_term", out, {x, y}, [x, y](const Tensor& g) {
+    return std::vector<Tensor>{mul(g, y), mul(g, x)};
+  });
+}
+
+TEST(GradcheckCanFail, CatchesASignError) {
+  manual_seed(3);
+  std::vector<Tensor> in{Tensor::randn({3, 7}, true), Tensor::randn({3, 7}, true)};
+  auto r = gradcheck([](const std::vector<Tensor>& x) { return mul_wrong_sign(x[0], x[1]); }, in,
+                     {}, "mul_wrong_sign");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.mismatches.size(), 21u);  // every element of x, none of y
+  for (const auto& m : r.mismatches) EXPECT_EQ(m.input, 0u);
+  const std::string rep = r.report(in);
+  EXPECT_NE(rep.find("gradcheck(mul_wrong_sign): FAILED"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("analytic"), std::string::npos) << rep;
+  EXPECT_NE(rep.find("numeric"), std::string::npos) << rep;
+}
+
+TEST(GradcheckCanFail, CatchesAMissingFactor) {
+  manual_seed(4);
+  std::vector<Tensor> in{Tensor::randn({17}, true)};
+  auto r = gradcheck([](const std::vector<Tensor>& x) { return square_missing_factor(x[0]); }, in);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NEAR(r.max_rel_error, 0.5, 1e-6);  // analytic is half the true value
+}
+
+TEST(GradcheckCanFail, CatchesADroppedTerm) {
+  manual_seed(5);
+  std::vector<Tensor> in{Tensor::randn({7}, true), Tensor::randn({7}, true)};
+  auto r = gradcheck([](const std::vector<Tensor>& x) { return dropped_term(x[0], x[1]); }, in);
+  EXPECT_FALSE(r.ok);
+}
+
+TEST(GradcheckCanFail, TheCorrectOpPassesTightly) {
+  manual_seed(3);
+  std::vector<Tensor> in{Tensor::randn({3, 7}, true), Tensor::randn({3, 7}, true)};
+  auto r = gradcheck([](const std::vector<Tensor>& x) { return add(mul(x[0], x[1]), x[0]); }, in);
+  EXPECT_TRUE(r.ok) << r.report(in);
+  EXPECT_LT(r.max_rel_error, 1e-7);
+}
+
+TEST(GradcheckCanFail, AShapeWrongBackwardIsAClearError) {
+  // A backward that forgets to sum over a broadcast dimension.
+  Tensor x = Tensor::randn({3, 7}, true), b = Tensor::randn({7}, true);
+  Tensor out = [&] { NoGradGuard g; return add(x, b); }();
+  out = record("add_no_sum_to", out, {x, b},
+               [](const Tensor& g) { return std::vector<Tensor>{g, g}; });
+  try {
+    sum(out).backward();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("backward of 'add_no_sum_to' returned a gradient of shape [3,7] for input 1 "
+                       "of shape [7]"),
+              std::string::npos)
+        << msg;
+  }
+}
+
+}  // namespace
+}  // namespace attn
