@@ -1,0 +1,473 @@
+// The matrix multiply in the BLIS manner (Van Zee & van de Geijn, "BLIS: A Framework for
+// Rapidly Instantiating BLAS Functionality", 2015; Goto & van de Geijn 2008).
+//
+//   for jc in N by NC                      columns of C and op(B)
+//     for pc in K by KC                    one rank-KC update
+//       pack op(B)[pc:+KC, jc:+NC] -> B~   panels of NR columns, kept in L2
+//       for ic in M by MC
+//         pack op(A)[ic:+MC, pc:+KC] -> A~ panels of MR rows
+//         for ir in MC by MR               A~ micro-panel (KC x MR) stays in L1 ...
+//           for jr in NC by NR             ... while B~ micro-panels stream from L2
+//             C[ir:+MR, jr:+NR] += A~ micro-panel * B~ micro-panel   (micro-kernel)
+//
+// Packing copies each operand into the order the micro-kernel reads it (contiguous, with
+// zero padding to full MR/NR), so the transposes are handled there and the micro-kernel
+// sees one layout. The micro-kernel keeps an MR x NR block of C in registers: NR along the
+// rows of C (vector loads of B~), MR rows (broadcasts of A~).
+#include "autograd/simd/gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "autograd/error.h"
+#include "autograd/parallel.h"
+#include "autograd/simd/vec.h"
+
+#ifdef ATTN_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace attn::simd {
+namespace {
+
+// Register and cache blocking per instruction set and type.
+//   MR x (NV vectors) is the register block of C; KC the depth of one rank-KC update;
+//   MC the rows of A~ packed at a time; NC the columns of B~ (KC x NC must fit in L2).
+template <typename T>
+struct Blocking;
+
+#if defined(ATTN_SIMD_AVX512)
+// 32 zmm: 12 x 2 = 24 accumulators + 2 B~ vectors, A~ broadcast straight from memory;
+// 24 independent FMAs cover 2 FMA ports x 4 cycles of latency three times over.
+// KC = 256: the A~ micro-panel (12 x 256 x 4 B = 12 KiB) sits in the 48 KiB L1 with room
+// for the streamed B~; B~ (256 x 1024 x 4 B = 1 MiB) fits the 2 MiB L2 of one core.
+template <>
+struct Blocking<float> {
+  static constexpr int MR = 12, NV = 2;
+  static constexpr int64_t KC = 256, MC = 96, NC = 1024;
+};
+// Same register shape in doubles (8 lanes): KC halved keeps the same bytes per panel.
+template <>
+struct Blocking<double> {
+  static constexpr int MR = 12, NV = 2;
+  static constexpr int64_t KC = 128, MC = 96, NC = 1024;
+};
+#elif defined(ATTN_SIMD_AVX2)
+// 16 ymm: 6 x 2 = 12 accumulators + 2 B~ vectors + 1 broadcast.
+template <>
+struct Blocking<float> {
+  static constexpr int MR = 6, NV = 2;
+  static constexpr int64_t KC = 256, MC = 96, NC = 1024;
+};
+template <>
+struct Blocking<double> {
+  static constexpr int MR = 6, NV = 2;
+  static constexpr int64_t KC = 128, MC = 96, NC = 1024;
+};
+#elif defined(ATTN_SIMD_NEON)
+// 32 q registers of 4 floats: 8 x 3 = 24 accumulators + 3 B~ vectors + broadcasts.
+template <>
+struct Blocking<float> {
+  static constexpr int MR = 8, NV = 3;
+  static constexpr int64_t KC = 256, MC = 96, NC = 768;
+};
+template <>
+struct Blocking<double> {
+  static constexpr int MR = 8, NV = 3;
+  static constexpr int64_t KC = 128, MC = 96, NC = 768;
+};
+#else
+// Scalar: a 4 x 4 block of C in 16 registers still reuses each load 4 times.
+template <>
+struct Blocking<float> {
+  static constexpr int MR = 4, NV = 4;
+  static constexpr int64_t KC = 256, MC = 64, NC = 512;
+};
+template <>
+struct Blocking<double> {
+  static constexpr int MR = 4, NV = 4;
+  static constexpr int64_t KC = 128, MC = 64, NC = 512;
+};
+#endif
+
+// Below this many multiply-adds (M*N*K) one thread does the whole product: waking a
+// second thread costs a few microseconds, about what 64x64x64 takes on one core.
+constexpr int64_t kMinWorkPerThread = 64 * 64 * 64;
+
+// A growable 64-byte-aligned scratch buffer, one per thread and type (the packed panels).
+template <typename T>
+struct Scratch {
+  T* p = nullptr;
+  size_t size = 0;
+  T* get(size_t n) {
+    if (n > size) {
+      std::free(p);
+      const size_t bytes = (n * sizeof(T) + 63) / 64 * 64;
+      p = static_cast<T*>(std::aligned_alloc(64, bytes));
+      if (!p) {
+        size = 0;
+        throw std::bad_alloc();
+      }
+      size = n;
+    }
+    return p;
+  }
+  ~Scratch() { std::free(p); }
+};
+
+template <typename T>
+T* scratch_a(size_t n) {
+  static thread_local Scratch<T> s;
+  return s.get(n);
+}
+template <typename T>
+T* scratch_b(size_t n) {
+  static thread_local Scratch<T> s;
+  return s.get(n);
+}
+
+inline int64_t round_up(int64_t x, int64_t m) {
+  return (x + m - 1) / m * m;
+}
+
+// A~ <- op(A)[i0:+mc, p0:+kc] as panels of MR rows: panel r, depth p, row i sits at
+// dst[r*MR*kc + p*MR + i]; rows past mc are zero.
+template <typename T, int MR>
+void pack_a(bool trans_a, const T* A, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            T* dst) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+    T* d = dst + ir * kc;
+    if (!trans_a) {  // op(A)(i, p) = A[i * lda + p]: rows of A are contiguous in p
+      for (int i = 0; i < m; ++i) {
+        const T* s = A + (i0 + ir + i) * lda + p0;
+        for (int64_t p = 0; p < kc; ++p) d[p * MR + i] = s[p];
+      }
+      for (int i = m; i < MR; ++i)
+        for (int64_t p = 0; p < kc; ++p) d[p * MR + i] = T(0);
+    } else {  // op(A)(i, p) = A[p * lda + i]: MR neighbours of one row of stored A
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* s = A + (p0 + p) * lda + i0 + ir;
+        T* dp = d + p * MR;
+        for (int i = 0; i < m; ++i) dp[i] = s[i];
+        for (int i = m; i < MR; ++i) dp[i] = T(0);
+      }
+    }
+  }
+}
+
+// B~ <- op(B)[p0:+kc, j0:+nc] as panels of NR columns: panel s, depth p, column j sits at
+// dst[s*NR*kc + p*NR + j]; columns past nc are zero.
+template <typename T, int NR>
+void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc,
+            T* dst) {
+  using V = Vec<T>;
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+    T* d = dst + jr * kc;
+    if (!trans_b) {  // op(B)(p, j) = B[p * ldb + j]: NR neighbours of one row of B
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* s = B + (p0 + p) * ldb + j0 + jr;
+        T* dp = d + p * NR;
+        if (n == NR) {
+#pragma GCC unroll 8
+          for (int j = 0; j < NR; j += V::lanes) V::store(dp + j, V::load(s + j));
+        } else {
+          for (int j = 0; j < n; ++j) dp[j] = s[j];
+          for (int j = n; j < NR; ++j) dp[j] = T(0);
+        }
+      }
+    } else {  // op(B)(p, j) = B[j * ldb + p]: rows of stored B are contiguous in p
+      for (int j = 0; j < n; ++j) {
+        const T* s = B + (j0 + jr + j) * ldb + p0;
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = s[p];
+      }
+      for (int j = n; j < NR; ++j)
+        for (int64_t p = 0; p < kc; ++p) d[p * NR + j] = T(0);
+    }
+  }
+}
+
+// C[0:m, 0:n] = alpha * A~ B~ + beta * C for one MR x NR block (m <= MR, n <= NR), where
+// A~ is kc x MR and B~ is kc x NR, both packed. beta == 0 never reads C.
+template <typename T, int MR, int NV>
+inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
+                         int64_t ldc, int m, int n, T alpha, T beta) {
+  using V = Vec<T>;
+  constexpr int L = V::lanes;
+  constexpr int NR = NV * L;
+  V acc[MR][NV];
+#pragma GCC unroll 64
+  for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+
+  for (int i = 0; i < m; ++i) __builtin_prefetch(c + i * ldc, 1);
+
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 8
+    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * L);
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i) {
+      const V ai = V::broadcast(a[i]);
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
+    }
+    a += MR;
+    b += NR;
+  }
+
+  const V va = V::broadcast(alpha), vb = V::broadcast(beta);
+  if (m == MR && n == NR) {
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i) {
+      T* ci = c + i * ldc;
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) {
+        const V r = beta == T(0) ? va * acc[i][j] : V::fma(va, acc[i][j], vb * V::load(ci + j * L));
+        V::store(ci + j * L, r);
+      }
+    }
+  } else {  // edge block: through a buffer, then only the m x n that exist
+    alignas(64) T t[MR * NR];
+#pragma GCC unroll 64
+    for (int i = 0; i < MR; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < NV; ++j) V::store(t + i * NR + j * L, acc[i][j]);
+    for (int i = 0; i < m; ++i) {
+      T* ci = c + i * ldc;
+      for (int j = 0; j < n; ++j)
+        ci[j] = beta == T(0) ? alpha * t[i * NR + j] : std::fma(alpha, t[i * NR + j], beta * ci[j]);
+    }
+  }
+}
+
+// C = beta * C without touching A or B (alpha == 0 or K == 0).
+template <typename T>
+void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    T* ci = C + i * ldc;
+    if (beta == T(0))
+      std::fill(ci, ci + N, T(0));
+    else
+      for (int64_t j = 0; j < N; ++j) ci[j] *= beta;
+  }
+}
+
+// The blocked algorithm on one thread (see the loop nest at the top of the file).
+template <typename T>
+void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+                 int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  using BK = Blocking<T>;
+  constexpr int MR = BK::MR;
+  constexpr int NR = BK::NV * Vec<T>::lanes;
+  const int64_t kc_max = std::min(BK::KC, K);
+  T* bpack = scratch_b<T>(kc_max * round_up(std::min(BK::NC, N), NR));
+  T* apack = scratch_a<T>(kc_max * round_up(std::min(BK::MC, M), MR));
+
+  for (int64_t jc = 0; jc < N; jc += BK::NC) {
+    const int64_t nc = std::min(BK::NC, N - jc);
+    for (int64_t pc = 0; pc < K; pc += BK::KC) {
+      const int64_t kc = std::min(BK::KC, K - pc);
+      const T beta_here = pc == 0 ? beta : T(1);  // later K blocks add to what is there
+      pack_b<T, NR>(trans_b, B, ldb, pc, kc, jc, nc, bpack);
+      for (int64_t ic = 0; ic < M; ic += BK::MC) {
+        const int64_t mc = std::min(BK::MC, M - ic);
+        pack_a<T, MR>(trans_a, A, lda, ic, mc, pc, kc, apack);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+            micro_kernel<T, MR, BK::NV>(kc, apack + ir * kc, bpack + jr * kc,
+                                        C + (ic + ir) * ldc + jc + jr, ldc, m, n, alpha, beta_here);
+          }
+        }
+      }
+    }
+  }
+}
+
+// How many threads one product of M*N*K multiply-adds should use.
+inline int threads_for(int64_t M, int64_t N, int64_t K) {
+#ifdef ATTN_HAVE_OPENMP
+  if (omp_in_parallel()) return 1;  // already inside a parallel region (e.g. over a batch)
+  const int64_t work = M * N * K;
+  const int64_t by_work = std::max<int64_t>(1, work / kMinWorkPerThread);
+  return static_cast<int>(std::min<int64_t>(get_num_threads(), by_work));
+#else
+  (void)M, (void)N, (void)K;
+  return 1;
+#endif
+}
+
+// Unchecked gemm: splits C into one block per thread (along the dimension with more
+// register blocks, so the split is even), each block an independent serial product with
+// its own packed panels.
+template <typename T>
+void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+                    const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == T(0)) {
+    scale_c(M, N, beta, C, ldc);
+    return;
+  }
+  const int nt = threads_for(M, N, K);
+  if (nt <= 1) {
+    gemm_serial(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    return;
+  }
+#ifdef ATTN_HAVE_OPENMP
+  using BK = Blocking<T>;
+  constexpr int64_t MR = BK::MR, NR = BK::NV * Vec<T>::lanes;
+  const int64_t tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
+  const bool split_m = tiles_m >= tiles_n;
+#pragma omp parallel num_threads(nt)
+  {
+    const int64_t t = omp_get_thread_num(), T_ = omp_get_num_threads();
+    const int64_t tiles = split_m ? tiles_m : tiles_n;
+    const int64_t step = split_m ? MR : NR;
+    const int64_t extent = split_m ? M : N;
+    const int64_t lo = std::min(extent, tiles * t / T_ * step);
+    const int64_t hi = std::min(extent, tiles * (t + 1) / T_ * step);
+    if (hi > lo) {
+      if (split_m) {
+        const T* As = trans_a ? A + lo : A + lo * lda;
+        gemm_serial(trans_a, trans_b, hi - lo, N, K, alpha, As, lda, B, ldb, beta, C + lo * ldc,
+                    ldc);
+      } else {
+        const T* Bs = trans_b ? B + lo * ldb : B + lo;
+        gemm_serial(trans_a, trans_b, M, hi - lo, K, alpha, A, lda, Bs, ldb, beta, C + lo, ldc);
+      }
+    }
+  }
+#endif
+}
+
+// The checks shared by gemm and gemm_batched (and their references).
+template <typename T>
+void check_gemm(const char* op, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                const T* A, int64_t lda, const T* B, int64_t ldb, const T* C, int64_t ldc) {
+  ATTN_CHECK(M >= 0 && N >= 0 && K >= 0, op, ": sizes M=", M, " N=", N, " K=", K,
+             ", expected all >= 0");
+  const int64_t a_cols = trans_a ? M : K, b_cols = trans_b ? K : N;
+  ATTN_CHECK(lda >= a_cols, op, ": lda=", lda, " but A is stored [", trans_a ? K : M, ",", a_cols,
+             "] (trans_a=", trans_a, "), expected lda >= ", a_cols);
+  ATTN_CHECK(ldb >= b_cols, op, ": ldb=", ldb, " but B is stored [", trans_b ? N : K, ",", b_cols,
+             "] (trans_b=", trans_b, "), expected ldb >= ", b_cols);
+  ATTN_CHECK(ldc >= N, op, ": ldc=", ldc, " but C is [", M, ",", N, "], expected ldc >= ", N);
+  ATTN_CHECK(C != nullptr || M * N == 0, op, ": C is null for a [", M, ",", N, "] result");
+  ATTN_CHECK((A != nullptr && B != nullptr) || M * N * K == 0, op, ": A or B is null for [", M, ",",
+             K, "] x [", K, ",", N, "]");
+}
+
+template <typename T>
+void check_batched(const char* op, int64_t batch, int64_t M, int64_t N, int64_t stride_c) {
+  ATTN_CHECK(batch >= 0, op, ": batch=", batch, ", expected >= 0");
+  ATTN_CHECK(batch <= 1 || M * N == 0 || stride_c != 0, op, ": stride_c=0 with batch=", batch,
+             " would write every [", M, ",", N, "] result onto the same C");
+}
+
+}  // namespace
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  check_gemm("gemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                  int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c) {
+  check_batched<T>("gemm_batched", batch, M, N, stride_c);
+  check_gemm("gemm_batched", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  if (batch == 0) return;
+#ifdef ATTN_HAVE_OPENMP
+  // Many or small matrices: whole products per thread (each runs serially inside, since
+  // omp_in_parallel() is then true). A few large ones thread inside gemm instead.
+  const int64_t work = M * N * K;
+  const int nt =
+      omp_in_parallel()
+          ? 1
+          : static_cast<int>(std::min<int64_t>(
+                get_num_threads(), std::max<int64_t>(1, batch * work / kMinWorkPerThread)));
+  if (nt > 1 && (batch >= 4 * nt || work < 4 * kMinWorkPerThread)) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t b = 0; b < batch; ++b)
+      gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,
+                     beta, C + b * stride_c, ldc);
+    return;
+  }
+#endif
+  for (int64_t b = 0; b < batch; ++b)
+    gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,
+                   beta, C + b * stride_c, ldc);
+}
+
+template <typename T>
+GemmBlocking gemm_blocking() {
+  using BK = Blocking<T>;
+  return {BK::MR, BK::NV * Vec<T>::lanes, BK::KC, BK::MC, BK::NC};
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                          const float*, int64_t, float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t);
+template void gemm_batched<float>(int64_t, bool, bool, int64_t, int64_t, int64_t, float,
+                                  const float*, int64_t, int64_t, const float*, int64_t, int64_t,
+                                  float, float*, int64_t, int64_t);
+template void gemm_batched<double>(int64_t, bool, bool, int64_t, int64_t, int64_t, double,
+                                   const double*, int64_t, int64_t, const double*, int64_t, int64_t,
+                                   double, double*, int64_t, int64_t);
+template GemmBlocking gemm_blocking<float>();
+template GemmBlocking gemm_blocking<double>();
+
+namespace ref {
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  check_gemm("ref::gemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  for (int64_t i = 0; i < M; ++i) {
+    for (int64_t j = 0; j < N; ++j) {
+      T acc = 0;
+      if (alpha != T(0))
+        for (int64_t p = 0; p < K; ++p)
+          acc += (trans_a ? A[p * lda + i] : A[i * lda + p]) *
+                 (trans_b ? B[j * ldb + p] : B[p * ldb + j]);
+      T& c = C[i * ldc + j];
+      c = beta == T(0) ? alpha * acc : alpha * acc + beta * c;
+    }
+  }
+}
+
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                  int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c) {
+  check_batched<T>("ref::gemm_batched", batch, M, N, stride_c);
+  for (int64_t b = 0; b < batch; ++b)
+    ref::gemm(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb, beta,
+              C + b * stride_c, ldc);
+}
+
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                          const float*, int64_t, float, float*, int64_t);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t,
+                           const double*, int64_t, double, double*, int64_t);
+template void gemm_batched<float>(int64_t, bool, bool, int64_t, int64_t, int64_t, float,
+                                  const float*, int64_t, int64_t, const float*, int64_t, int64_t,
+                                  float, float*, int64_t, int64_t);
+template void gemm_batched<double>(int64_t, bool, bool, int64_t, int64_t, int64_t, double,
+                                   const double*, int64_t, int64_t, const double*, int64_t, int64_t,
+                                   double, double*, int64_t, int64_t);
+
+}  // namespace ref
+
+}  // namespace attn::simd
