@@ -396,7 +396,7 @@ HeatMap::Layout HeatMap::layout() const {
   for (const auto& l : row_labels_) row_w = std::max(row_w, SvgWriter::text_width(l, L.label_font));
   for (const auto& l : col_labels_) col_w = std::max(col_w, SvgWriter::text_width(l, L.label_font));
   // Short tokens (characters, digits) fit upright under their cell; longer ones turn 45 degrees.
-  L.rotate_cols = col_w > L.cell - 2;
+  L.rotate_cols = col_w > L.cell - 6;
   const double c45 = std::sqrt(0.5);
   double left_need = row_labels_.empty() ? 0 : row_w + 8;
   if (L.rotate_cols) {
