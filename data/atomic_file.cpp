@@ -7,6 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "autograd/error.h"
+
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
 #endif
@@ -16,7 +18,7 @@ namespace attn::data {
 namespace {
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what) {
-  throw std::runtime_error("write_file_atomic: cannot write '" + path.string() + "': " + what);
+  throw Error("write_file_atomic: cannot write '" + path.string() + "': " + what);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 namespace attn::data {
 
 // Replaces (or creates) `path` with `bytes`. The parent directory must exist.
-// Throws std::runtime_error naming the path and the system's reason on any
+// Throws attn::Error naming the path and the system's reason on any
 // failure; the temp file is removed first, and `path` is left untouched.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes);
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);

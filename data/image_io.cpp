@@ -1,5 +1,7 @@
 #include "data/image_io.h"
 
+#include "autograd/error.h"
+
 // The one translation unit of the project that compiles stb's implementations.
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -23,18 +25,17 @@ void check_image(const Image& image, const char* op) {
   const bool sizes_ok =
       image.width > 0 && image.height > 0 && image.channels >= 1 && image.channels <= 4;
   if (!sizes_ok) {
-    throw std::invalid_argument(std::string(op) + ": image is " + std::to_string(image.width) +
-                                "x" + std::to_string(image.height) + " with " +
-                                std::to_string(image.channels) +
-                                " channels; expected width, height >= 1 and 1..4 channels");
+    throw Error(std::string(op) + ": image is " + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + " with " + std::to_string(image.channels) +
+                " channels; expected width, height >= 1 and 1..4 channels");
   }
   const std::size_t expected =
       static_cast<std::size_t>(image.width) * image.height * image.channels;
   if (image.pixels.size() != expected) {
-    throw std::invalid_argument(
-        std::string(op) + ": image " + std::to_string(image.width) + "x" +
-        std::to_string(image.height) + "x" + std::to_string(image.channels) + " needs " +
-        std::to_string(expected) + " bytes, pixels holds " + std::to_string(image.pixels.size()));
+    throw Error(std::string(op) + ": image " + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + "x" + std::to_string(image.channels) + " needs " +
+                std::to_string(expected) + " bytes, pixels holds " +
+                std::to_string(image.pixels.size()));
   }
 }
 
@@ -55,21 +56,21 @@ Image make_image(int width, int height, int channels) {
 
 Image load_image(const std::filesystem::path& path, int desired_channels) {
   if (desired_channels < 0 || desired_channels > 4) {
-    throw std::invalid_argument("load_image: desired_channels is " +
-                                std::to_string(desired_channels) + "; expected 0 (as stored) to 4");
+    throw Error("load_image: desired_channels is " + std::to_string(desired_channels) +
+                "; expected 0 (as stored) to 4");
   }
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw std::runtime_error("load_image: cannot read '" + path.string() +
-                             "': no such file (or not a regular file)");
+    throw Error("load_image: cannot read '" + path.string() +
+                "': no such file (or not a regular file)");
   }
   int w = 0, h = 0, stored = 0;
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load(path.string().c_str(), &w, &h, &stored, desired_channels), stbi_image_free);
   if (!data) {
     const char* why = stbi_failure_reason();
-    throw std::runtime_error("load_image: cannot decode '" + path.string() +
-                             "': " + (why != nullptr ? why : "unknown reason"));
+    throw Error("load_image: cannot decode '" + path.string() +
+                "': " + (why != nullptr ? why : "unknown reason"));
   }
   Image image;
   image.width = w;
@@ -90,9 +91,8 @@ std::vector<std::uint8_t> encode_png(const Image& image) {
   const int ok = stbi_write_png_to_func(append, &bytes, image.width, image.height, image.channels,
                                         image.pixels.data(), image.width * image.channels);
   if (ok == 0) {
-    throw std::runtime_error("encode_png: stb_image_write failed for a " +
-                             std::to_string(image.width) + "x" + std::to_string(image.height) +
-                             " image");
+    throw Error("encode_png: stb_image_write failed for a " + std::to_string(image.width) + "x" +
+                std::to_string(image.height) + " image");
   }
   return bytes;
 }
@@ -104,19 +104,18 @@ void save_png(const std::filesystem::path& path, const Image& image) {
 Image image_from_chw(std::span<const float> chw, int channels, int height, int width, float lo,
                      float hi) {
   if (channels != 1 && channels != 3) {
-    throw std::invalid_argument("image_from_chw: channels is " + std::to_string(channels) +
-                                "; expected 1 (grey) or 3 (RGB)");
+    throw Error("image_from_chw: channels is " + std::to_string(channels) +
+                "; expected 1 (grey) or 3 (RGB)");
   }
   if (!(hi > lo)) {
-    throw std::invalid_argument("image_from_chw: value range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "] is empty; expected lo < hi");
+    throw Error("image_from_chw: value range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "] is empty; expected lo < hi");
   }
   Image image = make_image(width, height, channels);
   if (chw.size() != image.pixels.size()) {
-    throw std::invalid_argument("image_from_chw: " + std::to_string(chw.size()) +
-                                " values for [C,H,W] = [" + std::to_string(channels) + "," +
-                                std::to_string(height) + "," + std::to_string(width) +
-                                "]; expected " + std::to_string(image.pixels.size()));
+    throw Error("image_from_chw: " + std::to_string(chw.size()) + " values for [C,H,W] = [" +
+                std::to_string(channels) + "," + std::to_string(height) + "," +
+                std::to_string(width) + "]; expected " + std::to_string(image.pixels.size()));
   }
   const double scale = 255.0 / (static_cast<double>(hi) - lo);
   for (int c = 0; c < channels; ++c)
@@ -131,8 +130,7 @@ Image image_from_chw(std::span<const float> chw, int channels, int height, int w
 Image upscale_nearest(const Image& image, int factor) {
   check_image(image, "upscale_nearest");
   if (factor < 1) {
-    throw std::invalid_argument("upscale_nearest: factor is " + std::to_string(factor) +
-                                "; expected >= 1");
+    throw Error("upscale_nearest: factor is " + std::to_string(factor) + "; expected >= 1");
   }
   Image out = make_image(image.width * factor, image.height * factor, image.channels);
   for (int y = 0; y < out.height; ++y)
@@ -147,20 +145,19 @@ Image overlay_heatmap(const Image& image, std::span<const float> weights, int gr
   check_image(image, "overlay_heatmap");
   if (grid_h < 1 || grid_w < 1 ||
       weights.size() != static_cast<std::size_t>(grid_h) * static_cast<std::size_t>(grid_w)) {
-    throw std::invalid_argument("overlay_heatmap: " + std::to_string(weights.size()) +
-                                " weights for a " + std::to_string(grid_h) + "x" +
-                                std::to_string(grid_w) + " grid; expected grid_h * grid_w >= 1");
+    throw Error("overlay_heatmap: " + std::to_string(weights.size()) + " weights for a " +
+                std::to_string(grid_h) + "x" + std::to_string(grid_w) +
+                " grid; expected grid_h * grid_w >= 1");
   }
   if (!(alpha >= 0.0f && alpha <= 1.0f)) {
-    throw std::invalid_argument("overlay_heatmap: alpha is " + std::to_string(alpha) +
-                                "; expected a value in [0, 1]");
+    throw Error("overlay_heatmap: alpha is " + std::to_string(alpha) +
+                "; expected a value in [0, 1]");
   }
   float top = 0.0f;
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0.0f) {
-      throw std::invalid_argument("overlay_heatmap: weight " + std::to_string(i) + " is " +
-                                  std::to_string(weights[i]) +
-                                  "; expected finite, non-negative attention weights");
+      throw Error("overlay_heatmap: weight " + std::to_string(i) + " is " +
+                  std::to_string(weights[i]) + "; expected finite, non-negative attention weights");
     }
     top = std::max(top, weights[i]);
   }

@@ -27,17 +27,17 @@ struct Image {
   }
 };
 
-// A black image of the given size; throws std::invalid_argument on a size < 1
+// A black image of the given size; throws attn::Error on a size < 1
 // or channels outside 1..4.
 Image make_image(int width, int height, int channels);
 
 // Loads any format stb_image reads (PNG, JPEG, BMP, GIF, TGA, PNM...).
 // desired_channels = 0 keeps the file's channels; 1..4 converts.
-// Throws std::runtime_error with the path and stb's reason.
+// Throws attn::Error with the path and stb's reason.
 Image load_image(const std::filesystem::path& path, int desired_channels = 0);
 
 // Encodes as PNG in memory / writes a PNG file atomically (see atomic_file.h).
-// Throws std::invalid_argument for an inconsistent Image, std::runtime_error on I/O.
+// Throws attn::Error for an inconsistent Image or on I/O failure.
 std::vector<std::uint8_t> encode_png(const Image& image);
 void save_png(const std::filesystem::path& path, const Image& image);
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "autograd/error.h"
+
 namespace attn::train {
 
 namespace {
@@ -44,8 +46,8 @@ std::string format_tick(double value, double step) {
 
 AxisTicks linear_ticks(double lo, double hi, int target, bool expand) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi) {
-    throw std::invalid_argument("linear_ticks: range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]; expected finite lo <= hi");
+    throw Error("linear_ticks: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "]; expected finite lo <= hi");
   }
   target = std::max(target, 2);
   if (lo == hi) {  // one value: give it some room
@@ -74,8 +76,8 @@ AxisTicks linear_ticks(double lo, double hi, int target, bool expand) {
 
 AxisTicks log_ticks(double lo, double hi) {
   if (!(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) {
-    throw std::invalid_argument("log_ticks: range [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]; expected 0 < lo <= hi, finite");
+    throw Error("log_ticks: range [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "]; expected 0 < lo <= hi, finite");
   }
   const int k0 = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
   const int k1 = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));

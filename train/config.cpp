@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autograd/error.h"
+
 namespace attn::train {
 
 namespace {
@@ -41,8 +43,8 @@ std::string describe(const nlohmann::json& v) {
 Config::Config(nlohmann::json values, std::string source)
     : values_(std::move(values)), source_(std::move(source)) {
   if (!values_.is_object()) {
-    throw std::invalid_argument("config " + source_ + ": expected a JSON object such as " +
-                                "{\"epochs\": 10, \"lr\": 0.001}, got " + describe(values_));
+    throw Error("config " + source_ + ": expected a JSON object such as " +
+                "{\"epochs\": 10, \"lr\": 0.001}, got " + describe(values_));
   }
 }
 
@@ -50,10 +52,10 @@ Config Config::load(const std::filesystem::path& path) {
   const std::string name = "'" + path.string() + "'";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw std::invalid_argument("--config " + name + ": no such file");
+    throw Error("--config " + name + ": no such file");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument("--config " + name + ": cannot open the file");
+  if (!in) throw Error("--config " + name + ": cannot open the file");
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
@@ -65,16 +67,15 @@ Config Config::load(const std::filesystem::path& path) {
     const auto line = 1 + std::count(text.begin(), text.begin() + at, '\n');
     const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
     const auto column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-    throw std::invalid_argument("--config " + name + ": invalid JSON at line " +
-                                std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                                e.what());
+    throw Error("--config " + name + ": invalid JSON at line " + std::to_string(line) +
+                ", column " + std::to_string(column) + ": " + e.what());
   }
 }
 
 void Config::type_error(const std::string& key, const std::string& expected,
                         const nlohmann::json& got) const {
-  throw std::invalid_argument("config " + source_ + ": key \"" + key + "\" expects " + expected +
-                              ", got " + describe(got));
+  throw Error("config " + source_ + ": key \"" + key + "\" expects " + expected + ", got " +
+              describe(got));
 }
 
 void Config::check_unknown_keys() const {
@@ -99,7 +100,7 @@ void Config::check_unknown_keys() const {
     if (!best.empty()) msg += " (did you mean \"" + best + "\"?)";
   }
   msg += ". The keys this tutorial reads are: " + (known.empty() ? "(none)" : known);
-  throw std::invalid_argument(msg);
+  throw Error(msg);
 }
 
 }  // namespace attn::train

@@ -7,7 +7,7 @@
 //   opts.config.check_unknown_keys();   // after the last get: catches typos
 //
 // The type of the default is the type asked for. A value of the wrong type
-// throws std::invalid_argument naming the file, the key, what was expected
+// throws attn::Error naming the file, the key, what was expected
 // and what arrived. Every key read is remembered with the value used (the
 // file's or the default), so effective() records the whole configuration of
 // a run, e.g. into metrics.json.
@@ -29,7 +29,7 @@ class Config {
   Config() = default;
   // `values` must be a JSON object; `source` names it in error messages.
   Config(nlohmann::json values, std::string source);
-  // Reads a JSON object from a file. Throws std::invalid_argument naming the
+  // Reads a JSON object from a file. Throws attn::Error naming the
   // path: unreadable, a syntax error (with line and column), or not an object.
   static Config load(const std::filesystem::path& path);
 
@@ -43,7 +43,7 @@ class Config {
 
   bool contains(const std::string& key) const { return values_.contains(key); }
 
-  // Throws std::invalid_argument if the file has keys that no get() asked
+  // Throws attn::Error if the file has keys that no get() asked
   // for, listing them (with the nearest known key as a suggestion) and every
   // key the tutorial reads.
   void check_unknown_keys() const;

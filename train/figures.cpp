@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "autograd/error.h"
 #include "data/atomic_file.h"
 #include "train/axis_ticks.h"
 #include "train/svg_writer.h"
@@ -96,8 +97,8 @@ LinePlot& LinePlot::markers(bool on) {
 
 LinePlot& LinePlot::y_range(double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) {
-    throw std::invalid_argument("LinePlot::y_range: [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]; expected finite lo < hi");
+    throw Error("LinePlot::y_range: [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "]; expected finite lo < hi");
   }
   y_range_ = {lo, hi};
   return *this;
@@ -105,8 +106,8 @@ LinePlot& LinePlot::y_range(double lo, double hi) {
 
 LinePlot& LinePlot::x_range(double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) {
-    throw std::invalid_argument("LinePlot::x_range: [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]; expected finite lo < hi");
+    throw Error("LinePlot::x_range: [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "]; expected finite lo < hi");
   }
   x_range_ = {lo, hi};
   return *this;
@@ -114,8 +115,8 @@ LinePlot& LinePlot::x_range(double lo, double hi) {
 
 LinePlot& LinePlot::size(int width_px, int height_px) {
   if (width_px < 200 || height_px < 150) {
-    throw std::invalid_argument("LinePlot::size: " + std::to_string(width_px) + "x" +
-                                std::to_string(height_px) + " px; expected at least 200x150");
+    throw Error("LinePlot::size: " + std::to_string(width_px) + "x" + std::to_string(height_px) +
+                " px; expected at least 200x150");
   }
   width_ = width_px;
   height_ = height_px;
@@ -125,12 +126,11 @@ LinePlot& LinePlot::size(int width_px, int height_px) {
 LinePlot& LinePlot::add_series_values(std::string name, std::vector<double> x,
                                       std::vector<double> y) {
   if (x.size() != y.size()) {
-    throw std::invalid_argument("LinePlot::add_series '" + name + "': " + std::to_string(x.size()) +
-                                " x values and " + std::to_string(y.size()) +
-                                " y values; expected equal counts");
+    throw Error("LinePlot::add_series '" + name + "': " + std::to_string(x.size()) +
+                " x values and " + std::to_string(y.size()) + " y values; expected equal counts");
   }
   if (x.empty()) {
-    throw std::invalid_argument("LinePlot::add_series '" + name + "': the series has no points");
+    throw Error("LinePlot::add_series '" + name + "': the series has no points");
   }
   series_.push_back({std::move(name), std::move(x), std::move(y)});
   return *this;
@@ -138,8 +138,7 @@ LinePlot& LinePlot::add_series_values(std::string name, std::vector<double> x,
 
 std::string LinePlot::to_svg() const {
   if (series_.empty()) {
-    throw std::invalid_argument("LinePlot::to_svg: '" + title_ +
-                                "' has no series; call add_series first");
+    throw Error("LinePlot::to_svg: '" + title_ + "' has no series; call add_series first");
   }
   // The points that can be drawn: finite, and y > 0 on a log axis.
   auto drawable = [&](double x, double y) {
@@ -165,8 +164,8 @@ std::string LinePlot::to_svg() const {
   AxisTicks yt;
   if (y_range_) {
     if (log_y_ && y_range_->first <= 0) {
-      throw std::invalid_argument("LinePlot: y_range starts at " + std::to_string(y_range_->first) +
-                                  " on a log axis; expected a positive lower bound");
+      throw Error("LinePlot: y_range starts at " + std::to_string(y_range_->first) +
+                  " on a log axis; expected a positive lower bound");
     }
     yt = log_y_ ? log_ticks(y_range_->first, y_range_->second)
                 : linear_ticks(y_range_->first, y_range_->second, 5, false);
@@ -303,9 +302,9 @@ struct HeatMap::Layout {
 void HeatMap::check_shape() const {
   if (rows_ < 1 || cols_ < 1 ||
       values_.size() != static_cast<std::size_t>(rows_) * static_cast<std::size_t>(cols_)) {
-    throw std::invalid_argument("HeatMap: " + std::to_string(values_.size()) + " values for " +
-                                std::to_string(rows_) + " x " + std::to_string(cols_) +
-                                " cells; expected rows * cols values, rows and cols >= 1");
+    throw Error("HeatMap: " + std::to_string(values_.size()) + " values for " +
+                std::to_string(rows_) + " x " + std::to_string(cols_) +
+                " cells; expected rows * cols values, rows and cols >= 1");
   }
 }
 
@@ -316,8 +315,8 @@ HeatMap& HeatMap::title(std::string text) {
 
 HeatMap& HeatMap::row_labels(std::vector<std::string> labels) {
   if (labels.size() != static_cast<std::size_t>(rows_)) {
-    throw std::invalid_argument("HeatMap::row_labels: " + std::to_string(labels.size()) +
-                                " labels for " + std::to_string(rows_) + " rows");
+    throw Error("HeatMap::row_labels: " + std::to_string(labels.size()) + " labels for " +
+                std::to_string(rows_) + " rows");
   }
   row_labels_ = std::move(labels);
   return *this;
@@ -325,8 +324,8 @@ HeatMap& HeatMap::row_labels(std::vector<std::string> labels) {
 
 HeatMap& HeatMap::col_labels(std::vector<std::string> labels) {
   if (labels.size() != static_cast<std::size_t>(cols_)) {
-    throw std::invalid_argument("HeatMap::col_labels: " + std::to_string(labels.size()) +
-                                " labels for " + std::to_string(cols_) + " columns");
+    throw Error("HeatMap::col_labels: " + std::to_string(labels.size()) + " labels for " +
+                std::to_string(cols_) + " columns");
   }
   col_labels_ = std::move(labels);
   return *this;
@@ -343,8 +342,8 @@ HeatMap& HeatMap::y_label(std::string text) {
 
 HeatMap& HeatMap::value_range(double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) {
-    throw std::invalid_argument("HeatMap::value_range: [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]; expected finite lo < hi");
+    throw Error("HeatMap::value_range: [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                "]; expected finite lo < hi");
   }
   range_ = {lo, hi};
   return *this;
@@ -365,8 +364,7 @@ HeatMap& HeatMap::colorbar(bool on) {
 
 HeatMap& HeatMap::cell_size(double px) {
   if (!(px >= 4 && px <= 200)) {
-    throw std::invalid_argument("HeatMap::cell_size: " + std::to_string(px) +
-                                " px; expected 4 to 200");
+    throw Error("HeatMap::cell_size: " + std::to_string(px) + " px; expected 4 to 200");
   }
   cell_ = px;
   return *this;
@@ -543,8 +541,7 @@ void HeatMap::save(const std::filesystem::path& path) const {
 
 HeatMapGrid::HeatMapGrid(int columns) : columns_(columns) {
   if (columns < 1) {
-    throw std::invalid_argument("HeatMapGrid: " + std::to_string(columns) +
-                                " columns; expected at least 1");
+    throw Error("HeatMapGrid: " + std::to_string(columns) + " columns; expected at least 1");
   }
 }
 
@@ -560,8 +557,7 @@ HeatMapGrid& HeatMapGrid::add(HeatMap panel) {
 
 std::string HeatMapGrid::to_svg() const {
   if (panels_.empty()) {
-    throw std::invalid_argument("HeatMapGrid::to_svg: '" + title_ +
-                                "' has no panels; call add first");
+    throw Error("HeatMapGrid::to_svg: '" + title_ + "' has no panels; call add first");
   }
   const int n = static_cast<int>(panels_.size());
   const int cols = std::min(columns_, n), rows = (n + cols - 1) / cols;

@@ -14,7 +14,7 @@
 //       .title("Attention").row_labels(out_tokens).col_labels(src_tokens)
 //       .x_label("source").y_label("output").save(out / "attention.svg");
 //
-// Every save() writes atomically and throws std::runtime_error naming the path.
+// Every save() writes atomically and throws attn::Error naming the path.
 #include <filesystem>
 #include <optional>
 #include <ranges>
@@ -46,7 +46,7 @@ class LinePlot {
 
   // Adds a series. x and y are any ranges of numbers of equal length (vector
   // <float>, vector<int>, ...). Non-finite y values break the line instead of
-  // breaking the figure. Throws std::invalid_argument on a length mismatch or
+  // breaking the figure. Throws attn::Error on a length mismatch or
   // an empty series.
   template <std::ranges::input_range X, std::ranges::input_range Y>
   LinePlot& add_series(std::string name, const X& x, const Y& y) {
@@ -94,7 +94,7 @@ class LinePlot {
 class HeatMap {
  public:
   // values: rows * cols numbers, row-major. NaN cells are drawn grey.
-  // Throws std::invalid_argument if the count does not match.
+  // Throws attn::Error if the count does not match.
   template <std::ranges::input_range V>
   HeatMap(const V& values, int rows, int cols) : rows_(rows), cols_(cols) {
     for (const auto& v : values) values_.push_back(static_cast<double>(v));

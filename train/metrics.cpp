@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "autograd/error.h"
+
 namespace attn::train {
 
 void write_json(const std::filesystem::path& path, const nlohmann::json& value) {
@@ -16,9 +18,8 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& value) 
 std::filesystem::path write_metrics(const std::filesystem::path& out_dir,
                                     const nlohmann::json& metrics) {
   if (!metrics.is_object()) {
-    throw std::invalid_argument(
-        std::string("write_metrics: metrics is a JSON ") + metrics.type_name() +
-        "; expected an object of named results (e.g. {\"final_loss\": 0.1})");
+    throw Error(std::string("write_metrics: metrics is a JSON ") + metrics.type_name() +
+                "; expected an object of named results (e.g. {\"final_loss\": 0.1})");
   }
   const std::filesystem::path path = out_dir / "metrics.json";
   write_json(path, metrics);
@@ -27,14 +28,14 @@ std::filesystem::path write_metrics(const std::filesystem::path& out_dir,
 
 nlohmann::json read_json(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("read_json: cannot open '" + path.string() + "'");
+  if (!in) throw Error("read_json: cannot open '" + path.string() + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
   try {
     return nlohmann::json::parse(buffer.str());
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() already names the line/column or byte and what was expected.
-    throw std::runtime_error("read_json: '" + path.string() + "' is not valid JSON: " + e.what());
+    throw Error("read_json: '" + path.string() + "' is not valid JSON: " + e.what());
   }
 }
 

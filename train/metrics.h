@@ -22,7 +22,7 @@ using data::write_file_atomic;
 
 // Pretty-prints (2-space indent, trailing newline) and writes atomically.
 // NaN and infinities become null (JSON has no way to write them); invalid
-// UTF-8 in strings is replaced with U+FFFD. Throws std::runtime_error naming
+// UTF-8 in strings is replaced with U+FFFD. Throws attn::Error naming
 // the path on I/O failure.
 void write_json(const std::filesystem::path& path, const nlohmann::json& value);
 
@@ -30,7 +30,7 @@ void write_json(const std::filesystem::path& path, const nlohmann::json& value);
 std::filesystem::path write_metrics(const std::filesystem::path& out_dir,
                                     const nlohmann::json& metrics);
 
-// Reads a JSON file; throws std::runtime_error with the path and, for a
+// Reads a JSON file; throws attn::Error with the path and, for a
 // syntax error, the byte position of the error.
 nlohmann::json read_json(const std::filesystem::path& path);
 

@@ -6,6 +6,8 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "autograd/error.h"
+
 #if defined(_WIN32)
 #include <io.h>
 #define ATTN_ISATTY(fd) _isatty(fd)
@@ -42,8 +44,7 @@ std::string format_loss(double loss) {
 ProgressBar::ProgressBar(std::int64_t total, Options options)
     : total_(total), options_(std::move(options)) {
   if (total < 1) {
-    throw std::invalid_argument("ProgressBar: total is " + std::to_string(total) +
-                                " steps; expected at least 1");
+    throw Error("ProgressBar: total is " + std::to_string(total) + " steps; expected at least 1");
   }
   out_ = options_.out != nullptr ? options_.out : &std::cout;
   switch (options_.style) {

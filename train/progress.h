@@ -41,7 +41,7 @@ class ProgressBar {
   using Style = ProgressStyle;
   using Options = ProgressOptions;
 
-  // total: the number of steps, >= 1 (throws std::invalid_argument otherwise).
+  // total: the number of steps, >= 1 (throws attn::Error otherwise).
   explicit ProgressBar(std::int64_t total, Options options = {});
   ~ProgressBar();  // finishes the bar if finish() was not called
   ProgressBar(const ProgressBar&) = delete;

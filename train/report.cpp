@@ -8,6 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "autograd/error.h"
 #include "train/metrics.h"
 #include "train/run_options.h"
 #include "train/xml_escape.h"
@@ -99,9 +100,8 @@ fs::path locate(const fs::path& file, const fs::path& out_dir, const char* what)
     if (!ec && !rel.empty()) return rel;
     return fs::absolute(file);
   }
-  throw std::runtime_error("Report: the " + std::string(what) + " '" + file.string() +
-                           "' exists neither in '" + out_dir.string() +
-                           "' nor as given; write it before saving the report");
+  throw Error("Report: the " + std::string(what) + " '" + file.string() + "' exists neither in '" +
+              out_dir.string() + "' nor as given; write it before saving the report");
 }
 
 std::string format_number(double v) {
@@ -177,7 +177,7 @@ Report& Report::figure(fs::path file, std::string caption) {
 Report& Report::figure_row(std::vector<std::pair<fs::path, std::string>> images,
                            std::string caption) {
   if (images.empty()) {
-    throw std::invalid_argument("Report::figure_row: no images for the row '" + caption + "'");
+    throw Error("Report::figure_row: no images for the row '" + caption + "'");
   }
   blocks_.push_back({Block::kFigureRow, std::move(caption), {}, std::move(images)});
   return *this;

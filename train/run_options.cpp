@@ -7,9 +7,8 @@
 #include <system_error>
 #include <thread>
 
-#if defined(ATTN_HAVE_OPENMP)
-#include <omp.h>
-#endif
+#include "autograd/error.h"
+#include "autograd/parallel.h"
 
 namespace attn::train {
 
@@ -94,12 +93,10 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
     auto take_value = [&](const char* what) {
       if (has_inline_value) return;
       if (i + 1 >= args.size()) {
-        throw std::invalid_argument(flag + " expects " + what + " after it, and none was given" +
-                                    see_help);
+        throw Error(flag + " expects " + what + " after it, and none was given" + see_help);
       }
       if (args[i + 1].rfind("--", 0) == 0) {
-        throw std::invalid_argument(flag + " expects " + what + ", got the flag " + args[i + 1] +
-                                    see_help);
+        throw Error(flag + " expects " + what + ", got the flag " + args[i + 1] + see_help);
       }
       value = args[++i];
     };
@@ -109,7 +106,7 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
       return opts;
     } else if (flag == "--quick") {
       if (has_inline_value) {
-        throw std::invalid_argument("--quick takes no value, got --quick=" + value + see_help);
+        throw Error("--quick takes no value, got --quick=" + value + see_help);
       }
       opts.quick = true;
     } else if (flag == "--config") {
@@ -117,31 +114,29 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
       opts.config_path = value;
     } else if (flag == "--out") {
       take_value("a directory");
-      if (value.empty()) throw std::invalid_argument("--out expects a directory, got ''");
+      if (value.empty()) throw Error("--out expects a directory, got ''");
       opts.out_dir = value;
     } else if (flag == "--seed") {
       take_value("a whole number >= 0");
       if (!parse_whole(value, opts.seed)) {
-        throw std::invalid_argument("--seed expects a whole number >= 0 (e.g. --seed 42), got '" +
-                                    value + "'");
+        throw Error("--seed expects a whole number >= 0 (e.g. --seed 42), got '" + value + "'");
       }
     } else if (flag == "--threads") {
       take_value("a number of threads >= 1");
       int n = 0;
       if (!parse_whole(value, n) || n < 1) {
-        throw std::invalid_argument("--threads expects a whole number >= 1 (this machine has " +
-                                    std::to_string(hardware_threads()) + "), got '" + value + "'");
+        throw Error("--threads expects a whole number >= 1 (this machine has " +
+                    std::to_string(hardware_threads()) + "), got '" + value + "'");
       }
       opts.threads = n;
     } else if (flag == "--data") {
       take_value("a file or directory");
-      if (value.empty()) throw std::invalid_argument("--data expects a path, got ''");
+      if (value.empty()) throw Error("--data expects a path, got ''");
       opts.data_path = value;
     } else if (flag.rfind("-", 0) == 0) {
-      throw std::invalid_argument("unknown option '" + args[i] + "'" + see_help);
+      throw Error("unknown option '" + args[i] + "'" + see_help);
     } else {
-      throw std::invalid_argument("unexpected argument '" + args[i] + "': options start with --" +
-                                  see_help);
+      throw Error("unexpected argument '" + args[i] + "': options start with --" + see_help);
     }
   }
 
@@ -152,16 +147,15 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
   if (!opts.data_path.empty()) {
     std::error_code ec;
     if (!std::filesystem::exists(opts.data_path, ec)) {
-      throw std::invalid_argument("--data '" + opts.data_path.string() +
-                                  "': no such file or directory");
+      throw Error("--data '" + opts.data_path.string() + "': no such file or directory");
     }
   }
 
   std::error_code ec;
   std::filesystem::create_directories(opts.out_dir, ec);
   if (ec || !std::filesystem::is_directory(opts.out_dir)) {
-    throw std::runtime_error("--out: cannot create the directory '" + opts.out_dir.string() +
-                             "': " + (ec ? ec.message() : "a file of that name is in the way"));
+    throw Error("--out: cannot create the directory '" + opts.out_dir.string() +
+                "': " + (ec ? ec.message() : "a file of that name is in the way"));
   }
   return opts;
 }
@@ -176,9 +170,7 @@ RunOptions parse_run_options(int argc, char** argv, std::string tutorial_name,
     std::cout << run_usage(opts.tutorial, description) << std::flush;
     std::exit(0);
   }
-#if defined(ATTN_HAVE_OPENMP)
-  omp_set_num_threads(opts.threads);
-#endif
+  set_num_threads(opts.threads);
   return opts;
 }
 

@@ -44,10 +44,10 @@ struct RunOptions {
 
 // Parses argv[1..argc). On --help prints the usage and the description to
 // stdout and exits with status 0. Otherwise creates out_dir, sets the number
-// of OpenMP threads (when built with OpenMP) and returns the options.
-// Throws std::invalid_argument with a message a learner can act on for an
-// unknown flag, a missing or malformed value, or a bad --config file, and
-// std::runtime_error if out_dir cannot be created.
+// of threads the kernels use (attn::set_num_threads) and returns the options.
+// Throws attn::Error with a message a learner can act on for an unknown flag,
+// a missing or malformed value, a bad --config file, or an out_dir that
+// cannot be created.
 RunOptions parse_run_options(int argc, char** argv, std::string tutorial_name,
                              std::string description);
 
