@@ -59,5 +59,9 @@ Image upscale_nearest(const Image& image, int factor);
 // Returns an RGB image of the same size. alpha must be in [0, 1].
 Image overlay_heatmap(const Image& image, std::span<const float> weights, int grid_h, int grid_w,
                       float alpha, ColorMap map = ColorMap::kMagma);
+inline Image overlay_heatmap(const Image& image, const std::vector<float>& weights, int grid_h,
+                             int grid_w, float alpha, ColorMap map = ColorMap::kMagma) {
+  return overlay_heatmap(image, std::span<const float>(weights), grid_h, grid_w, alpha, map);
+}
 
 }  // namespace attn::data

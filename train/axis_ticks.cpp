@@ -82,9 +82,10 @@ AxisTicks log_ticks(double lo, double hi) {
   const int k0 = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
   const int k1 = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
   const int decades = std::max(k1 - k0, 1);
-  // Few decades: 1, 2, 5 per decade; many: one tick per decade (thinned further if needed).
-  std::vector<double> mantissas =
-      decades <= 2 ? std::vector<double>{1, 2, 5} : std::vector<double>{1};
+  // Data within ~2.5 decades: 1, 2, 5 per decade; wider: one tick per decade
+  // (thinned further if needed).
+  const bool fine = std::log10(hi / lo) <= 2.5;
+  std::vector<double> mantissas = fine ? std::vector<double>{1, 2, 5} : std::vector<double>{1};
   const int every = decades <= 8 ? 1 : (decades + 7) / 8;
   std::vector<double> candidates;
   for (int k = k0 - 1; k <= k1 + 1; ++k) {

@@ -62,13 +62,21 @@ Config Config::load(const std::filesystem::path& path) {
   try {
     return Config(nlohmann::json::parse(text), name);
   } catch (const nlohmann::json::parse_error& e) {
-    // Turn the byte offset into a line and column a learner can find.
-    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    const auto line = 1 + std::count(text.begin(), text.begin() + at, '\n');
-    const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
-    const auto column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-    throw Error("--config " + name + ": invalid JSON at line " + std::to_string(line) +
-                ", column " + std::to_string(column) + ": " + e.what());
+    // nlohmann's message starts with an id ("[json.exception.parse_error.101] ") a
+    // learner does not need; recent versions name the line and column, older
+    // ones only the byte, so add the line and column when they are missing.
+    std::string what = e.what();
+    if (const auto close = what.find("] "); what.rfind("[json.", 0) == 0 && close != what.npos) {
+      what = what.substr(close + 2);
+    }
+    if (what.find("line ") == std::string::npos) {
+      const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+      const auto line = 1 + std::count(text.begin(), text.begin() + at, '\n');
+      const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
+      const auto column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+      what = "at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what;
+    }
+    throw Error("--config " + name + ": invalid JSON: " + what);
   }
 }
 
