@@ -209,7 +209,7 @@ std::map<std::string, Tensor> load_safetensors(const std::filesystem::path& path
   } catch (const json::parse_error& e) {
     fail(file, "the header is not valid JSON: ", e.what());
   }
-  ATTN_CHECK(header.is_object(), file, "the header must be a JSON object, found a ",
+  ATTN_CHECK(header.is_object(), file, "the header must be a JSON object, but it is a JSON ",
              header.type_name());
 
   // 2. Every entry on its own.
