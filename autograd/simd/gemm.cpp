@@ -191,59 +191,78 @@ void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64
   }
 }
 
-// C[0:m, 0:n] = alpha * A~ B~ + beta * C for one MR x NR block (m <= MR, n <= NR), where
-// A~ is kc x MR and B~ is kc x NR, both packed. beta == 0 never reads C.
-template <typename T, int MR, int NV>
-inline void micro_kernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
-                         int64_t ldc, int m, int n, T alpha, T beta) {
+// C[0:m, 0:n] = alpha * A~ B~ + beta * C for one block of ROWS x (NVEC vectors), where A~
+// is a kc x MR micro-panel and B~ a kc x NR one (packed; the block uses their first ROWS
+// rows and NVEC vectors), m <= ROWS, n <= NVEC * lanes. beta == 0 never reads C.
+// The full block is ROWS = MR, NVEC = NR / lanes; the smaller ones serve the edges of C, so
+// a 64-row C does not pay for 72 rows.
+template <typename T, int MR, int NR, int ROWS, int NVEC, bool A_ROWS>
+void micro_kernel(int64_t kc, const T* __restrict a, int64_t rsa, const T* __restrict b,
+                  T* __restrict c, int64_t ldc, int m, int n, T alpha, T beta) {
   using V = Vec<T>;
   constexpr int L = V::lanes;
-  constexpr int NR = NV * L;
-  V acc[MR][NV];
+  V acc[ROWS][NVEC];
 #pragma GCC unroll 64
-  for (int i = 0; i < MR; ++i)
+  for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+    for (int j = 0; j < NVEC; ++j) acc[i][j] = V::zero();
 
   for (int i = 0; i < m; ++i) __builtin_prefetch(c + i * ldc, 1);
 
   for (int64_t p = 0; p < kc; ++p) {
-    V bv[NV];
+    V bv[NVEC];
 #pragma GCC unroll 8
-    for (int j = 0; j < NV; ++j) bv[j] = V::load(b + j * L);
+    for (int j = 0; j < NVEC; ++j) bv[j] = V::load(b + j * L);
 #pragma GCC unroll 64
-    for (int i = 0; i < MR; ++i) {
-      const V ai = V::broadcast(a[i]);
+    for (int i = 0; i < ROWS; ++i) {
+      const V ai = V::broadcast(A_ROWS ? a[i * rsa] : a[i]);
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
+      for (int j = 0; j < NVEC; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
     }
-    a += MR;
+    a += A_ROWS ? 1 : MR;
     b += NR;
   }
 
   const V va = V::broadcast(alpha), vb = V::broadcast(beta);
-  if (m == MR && n == NR) {
+  if (m == ROWS && n == NVEC * L) {
 #pragma GCC unroll 64
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < ROWS; ++i) {
       T* ci = c + i * ldc;
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) {
+      for (int j = 0; j < NVEC; ++j) {
         const V r = beta == T(0) ? va * acc[i][j] : V::fma(va, acc[i][j], vb * V::load(ci + j * L));
         V::store(ci + j * L, r);
       }
     }
-  } else {  // edge block: through a buffer, then only the m x n that exist
-    alignas(64) T t[MR * NR];
+  } else {  // ragged edge: through a buffer, then only the m x n that exist
+    constexpr int W = NVEC * L;
+    alignas(64) T t[ROWS * W];
 #pragma GCC unroll 64
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < ROWS; ++i)
 #pragma GCC unroll 8
-      for (int j = 0; j < NV; ++j) V::store(t + i * NR + j * L, acc[i][j]);
+      for (int j = 0; j < NVEC; ++j) V::store(t + i * W + j * L, acc[i][j]);
     for (int i = 0; i < m; ++i) {
       T* ci = c + i * ldc;
       for (int j = 0; j < n; ++j)
-        ci[j] = beta == T(0) ? alpha * t[i * NR + j] : std::fma(alpha, t[i * NR + j], beta * ci[j]);
+        ci[j] = beta == T(0) ? alpha * t[i * W + j] : std::fma(alpha, t[i * W + j], beta * ci[j]);
     }
   }
+}
+
+// Picks the smallest block that covers m x n: rows in steps of 4, columns in whole vectors.
+template <typename T, int MR, int NR, int ROWS, int NVEC, bool A_ROWS>
+inline void run_block(int64_t kc, const T* a, int64_t rsa, const T* b, T* c, int64_t ldc, int m,
+                      int n, T alpha, T beta) {
+  constexpr int L = Vec<T>::lanes;
+  if constexpr (ROWS > 4) {
+    if (m <= ROWS - 4)
+      return run_block<T, MR, NR, ROWS - 4, NVEC, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
+  }
+  if constexpr (NVEC > 1) {
+    if (n <= (NVEC - 1) * L)
+      return run_block<T, MR, NR, ROWS, NVEC - 1, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
+  }
+  micro_kernel<T, MR, NR, ROWS, NVEC, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
 }
 
 // C = beta * C without touching A or B (alpha == 0 or K == 0).
@@ -277,13 +296,22 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T 
       pack_b<T, NR>(trans_b, B, ldb, pc, kc, jc, nc, bpack);
       for (int64_t ic = 0; ic < M; ic += BK::MC) {
         const int64_t mc = std::min(BK::MC, M - ic);
-        pack_a<T, MR>(trans_a, A, lda, ic, mc, pc, kc, apack);
+        if (trans_a) pack_a<T, MR>(trans_a, A, lda, ic, mc, pc, kc, apack);
         for (int64_t ir = 0; ir < mc; ir += MR) {
           const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+          const T* a_rows = A + (ic + ir) * lda + pc;
+          const bool direct = !trans_a && (MR - m) % 4 == 0;  // an exact edge block exists
+          if (!trans_a && !direct)
+            pack_a<T, MR>(false, A, lda, ic + ir, m, pc, kc, apack + ir * kc);
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
-            micro_kernel<T, MR, BK::NV>(kc, apack + ir * kc, bpack + jr * kc,
-                                        C + (ic + ir) * ldc + jc + jr, ldc, m, n, alpha, beta_here);
+            T* c = C + (ic + ir) * ldc + jc + jr;
+            if (direct)
+              run_block<T, MR, NR, MR, BK::NV, true>(kc, a_rows, lda, bpack + jr * kc, c, ldc, m, n,
+                                                     alpha, beta_here);
+            else
+              run_block<T, MR, NR, MR, BK::NV, false>(kc, apack + ir * kc, 0, bpack + jr * kc, c,
+                                                      ldc, m, n, alpha, beta_here);
           }
         }
       }

@@ -18,6 +18,7 @@
 #include "autograd/error.h"
 #include "autograd/parallel.h"
 #include "autograd/simd/gemm.h"
+#include "autograd/simd/vec.h"
 
 namespace attn::simd {
 namespace {
@@ -114,13 +115,14 @@ class Gemm : public testing::Test {};
 using Types = testing::Types<float, double>;
 TYPED_TEST_SUITE(Gemm, Types);
 
-// Sizes one below, at, and one above the register block and the depth block, in every
-// transpose combination.
+// Sizes one below, at, and one above the register block and the depth block (and the
+// remainders that pick each smaller edge block), in every transpose combination.
 TYPED_TEST(Gemm, AllTransposesAroundTheRegisterAndDepthBlocks) {
   using T = TypeParam;
   const GemmBlocking bk = gemm_blocking<T>();
-  const int64_t Ms[] = {1, bk.mr - 1, bk.mr, bk.mr + 1, 2 * bk.mr + 3};
-  const int64_t Ns[] = {1, bk.nr - 1, bk.nr, bk.nr + 1, 3 * bk.nr - 5};
+  const int64_t L = Vec<T>::lanes;  // edge blocks come in steps of 4 rows and whole vectors
+  const int64_t Ms[] = {1, bk.mr - 1, bk.mr, bk.mr + 1, bk.mr + 5, 2 * bk.mr + 3};
+  const int64_t Ns[] = {1, bk.nr - 1, bk.nr, bk.nr + 1, bk.nr + L, 3 * bk.nr - 5};
   const int64_t Ks[] = {1, 7, bk.kc - 1, bk.kc, bk.kc + 1};
   for (bool ta : {false, true})
     for (bool tb : {false, true})
