@@ -644,8 +644,8 @@ int run(int argc, char** argv) {
                   "test points (dark rims) on top. A straight line could not separate the arms.");
   } else {
     report.figure_row(examples,
-                      "The first test images with the predicted class (\u2713 right, "
-                      "\u2717 wrong with the true class).");
+                      "The first eight test images, then the first four mistakes, each with the "
+                      "predicted class (\u2713 right; \u2717 wrong, with the true class).");
   }
   if (mlp_graph_svg)
     report.figure("mlp_graph.svg",
