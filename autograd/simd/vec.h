@@ -14,6 +14,7 @@
 // Every Vec type has the same static interface, which is all the kernels may use:
 //   lanes, load/store (unaligned), broadcast, zero, add/sub/mul/div (and + - * /),
 //   fma(a, b, c) = a*b + c, max/min, reduce_sum, reduce_max, abs, select_lt,
+//   gather(p, stride) (lane i <- p[i * stride], for packing transposed panels),
 // and for float only round (to nearest even) and ldexp (for the polynomial exp).
 // Porting to a new target means writing one more pair of specialisations here.
 //
@@ -26,21 +27,27 @@
 #define ATTN_SIMD_SCALAR 1
 #elif defined(__AVX512F__)
 #define ATTN_SIMD_AVX512 1
-// GCC 12 warns wrongly about an uninitialised pass-through register inside its AVX-512
-// intrinsics (GCC bug 105593, fixed in 12.3); silence it for the header alone.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
 #elif defined(__AVX2__) && defined(__FMA__)
 #define ATTN_SIMD_AVX2 1
-#include <immintrin.h>
 #elif defined(__ARM_NEON) && defined(__aarch64__)
 #define ATTN_SIMD_NEON 1
 #include <arm_neon.h>
 #else
 #define ATTN_SIMD_SCALAR 1
+#endif
+
+#if defined(ATTN_SIMD_AVX512) || defined(ATTN_SIMD_AVX2)
+// GCC 12 warns wrongly about an uninitialised pass-through register inside its AVX-512 and
+// gather intrinsics (GCC bug 105593, fixed in 12.3); silence it for the header alone.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 #endif
 
 namespace attn::simd {
@@ -90,6 +97,8 @@ struct ScalarLane {
   // Lane-wise a < b ? x : y.
   static Self select_lt(Self a, Self b, Self x, Self y) { return make(a.v < b.v ? x.v : y.v); }
   static Self round(Self a) { return make(std::nearbyint(a.v)); }
+  // Lane i <- p[i * stride] (one lane here: just p[0]).
+  static Self gather(const T* p, int32_t /*stride*/) { return make(*p); }
   // a * 2^n, n integer-valued; a NaN n gives NaN (casting NaN to int would be undefined).
   static Self ldexp(Self a, Self n) {
     return make(std::isnan(n.v) ? n.v : std::ldexp(a.v, static_cast<int>(n.v)));
@@ -119,6 +128,10 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {_mm512_loadu_ps(p)}; }
   static void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
+  static Vec gather(const float* p, int32_t stride) {
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return {_mm512_i32gather_ps(_mm512_mullo_epi32(iota, _mm512_set1_epi32(stride)), p, 4)};
+  }
   static Vec broadcast(float x) { return {_mm512_set1_ps(x)}; }
   static Vec zero() { return {_mm512_setzero_ps()}; }
   static Vec add(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
@@ -149,6 +162,10 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {_mm512_loadu_pd(p)}; }
   static void store(double* p, Vec a) { _mm512_storeu_pd(p, a.v); }
+  static Vec gather(const double* p, int32_t stride) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return {_mm512_i32gather_pd(_mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), p, 8)};
+  }
   static Vec broadcast(double x) { return {_mm512_set1_pd(x)}; }
   static Vec zero() { return {_mm512_setzero_pd()}; }
   static Vec add(Vec a, Vec b) { return {_mm512_add_pd(a.v, b.v)}; }
@@ -176,6 +193,10 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {_mm256_loadu_ps(p)}; }
   static void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
+  static Vec gather(const float* p, int32_t stride) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return {_mm256_i32gather_ps(p, _mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), 4)};
+  }
   static Vec broadcast(float x) { return {_mm256_set1_ps(x)}; }
   static Vec zero() { return {_mm256_setzero_ps()}; }
   static Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
@@ -225,6 +246,10 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {_mm256_loadu_pd(p)}; }
   static void store(double* p, Vec a) { _mm256_storeu_pd(p, a.v); }
+  static Vec gather(const double* p, int32_t stride) {
+    const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
+    return {_mm256_i32gather_pd(p, _mm_mullo_epi32(iota, _mm_set1_epi32(stride)), 8)};
+  }
   static Vec broadcast(double x) { return {_mm256_set1_pd(x)}; }
   static Vec zero() { return {_mm256_setzero_pd()}; }
   static Vec add(Vec a, Vec b) { return {_mm256_add_pd(a.v, b.v)}; }
@@ -260,6 +285,10 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {vld1q_f32(p)}; }
   static void store(float* p, Vec a) { vst1q_f32(p, a.v); }
+  static Vec gather(const float* p, int32_t stride) {  // NEON has no gather instruction
+    const float t[4] = {p[0], p[stride], p[2 * stride], p[3 * stride]};
+    return {vld1q_f32(t)};
+  }
   static Vec broadcast(float x) { return {vdupq_n_f32(x)}; }
   static Vec zero() { return {vdupq_n_f32(0.0f)}; }
   static Vec add(Vec a, Vec b) { return {vaddq_f32(a.v, b.v)}; }
@@ -296,6 +325,10 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {vld1q_f64(p)}; }
   static void store(double* p, Vec a) { vst1q_f64(p, a.v); }
+  static Vec gather(const double* p, int32_t stride) {
+    const double t[2] = {p[0], p[stride]};
+    return {vld1q_f64(t)};
+  }
   static Vec broadcast(double x) { return {vdupq_n_f64(x)}; }
   static Vec zero() { return {vdupq_n_f64(0.0)}; }
   static Vec add(Vec a, Vec b) { return {vaddq_f64(a.v, b.v)}; }
