@@ -140,7 +140,8 @@ Dot build_dot(const Tensor& root) {
       if (!in.defined()) continue;
       const Node* producer = in.grad_fn();
       if (!producer) {
-        os << "  " << leaf(in) << " -> " << id_of(n) << ";\n";
+        const std::string id = leaf(in);  // declares the ellipse first, on its own line
+        os << "  " << id << " -> " << id_of(n) << ";\n";
         continue;
       }
       if (node_id.emplace(producer, static_cast<int64_t>(node_id.size())).second)
