@@ -8,13 +8,12 @@
 #include "autograd/node.h"
 #include "autograd/ops/broadcast_loop.h"
 #include "autograd/ops/reduce.h"
+#include "autograd/ops/reduce_shape.h"
 #include "autograd/ops/shape_ops.h"
 
 namespace attn {
 
-namespace detail {
-// The shape of a reduction with keepdim: the reduced dims become 1.
-// Also validates and normalises `dims` (empty means every dimension).
+namespace detail {  // declared, with their contracts, in reduce_shape.h
 Shape reduced_shape(const Shape& in, std::vector<int64_t>& dims, const char* op) {
   const int64_t nd = static_cast<int64_t>(in.size());
   if (dims.empty())
