@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "autograd/autograd.h"
@@ -169,6 +170,21 @@ TEST(Engine, DeepChainRunsBackwardAndIsFreedWithoutStackOverflow) {
   for (int i = 0; i < kSteps; ++i) y = y * 1.0001 + 0.0;
   y = Tensor();
   SUCCEED();
+}
+
+// The same depth when each op reads its input twice (x + x, x * x): the node
+// then holds two handles to one tensor. Run in a child process, so that a
+// stack overflow fails this test instead of killing the whole binary.
+TEST(EngineDeathTest, DeepChainOfOpsReadingTheirInputTwiceIsFreed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // OpenMP threads may exist
+  EXPECT_EXIT(
+      {
+        Tensor x = Tensor::ones({1}, true);
+        for (int i = 0; i < 50000; ++i) x = (x + x) * 0.5;
+        x = Tensor();
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(Engine, BackwardWithoutRetainReleasesSavedTensors) {
