@@ -49,7 +49,7 @@ Config::Config(nlohmann::json values, std::string source)
 }
 
 Config Config::load(const std::filesystem::path& path) {
-  const std::string name = "'" + path.string() + "'";
+  const std::string name = std::string("'").append(path.string()).append("'");
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw Error("--config " + name + ": no such file");

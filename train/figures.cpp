@@ -579,7 +579,7 @@ std::string HeatMapGrid::to_svg() const {
     double x = 0;
     for (int c = 0; c < cols && r * cols + c < n; ++c) {
       const int k = r * cols + c;
-      panels_[k].draw(svg, x, y, "p" + std::to_string(k) + "-");
+      panels_[k].draw(svg, x, y, std::string("p").append(std::to_string(k)).append("-"));
       x += col_w[c];
     }
     y += row_h[r];

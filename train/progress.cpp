@@ -101,7 +101,7 @@ std::string ProgressBar::status_line() const {
   if (terminal_) {
     constexpr int kBarWidth = 24;
     const auto filled = static_cast<int>(kBarWidth * step_ / total_);
-    line += "[" + std::string(filled, '#') + std::string(kBarWidth - filled, '.') + "] ";
+    line.append("[").append(filled, '#').append(kBarWidth - filled, '.').append("] ");
   }
   line += steps;
   if (!terminal_) line += " (" + std::to_string(100 * step_ / total_) + "%)";

@@ -44,7 +44,7 @@ std::string quote_if_needed(const std::string& arg) {
 
 std::string RunOptions::command_line() const {
   std::string line = tutorial;
-  for (const auto& a : arguments) line += " " + quote_if_needed(a);
+  for (const auto& a : arguments) line.append(" ").append(quote_if_needed(a));
   return line;
 }
 

@@ -80,7 +80,7 @@ void SvgWriter::text(double x, double y, std::string_view content, double font_s
     out_ += " transform=\"rotate(" + num(rotate_deg) + " " + num(x) + " " + num(y) + ")\"";
   }
   if (!extra.empty()) (out_ += ' ') += extra;
-  out_ += ">" + xml_escape(content) + "</text>\n";
+  out_.append(">").append(xml_escape(content)).append("</text>\n");
 }
 
 void SvgWriter::raw(std::string_view markup) {
