@@ -204,14 +204,19 @@ void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64
   }
 }
 
-// C[0:m, 0:n] = alpha * A~ B~ + beta * C for one block of ROWS x (NVEC vectors), where A~
-// is a kc x MR micro-panel and B~ a kc x NR one (packed; the block uses their first ROWS
-// rows and NVEC vectors), m <= ROWS, n <= NVEC * lanes. beta == 0 never reads C.
-// The full block is ROWS = MR, NVEC = NR / lanes; the smaller ones serve the edges of C, so
-// a 64-row C does not pay for 72 rows.
-template <typename T, int MR, int NR, int ROWS, int NVEC, bool A_ROWS>
-void micro_kernel(int64_t kc, const T* __restrict a, int64_t rsa, const T* __restrict b,
-                  T* __restrict c, int64_t ldc, int m, int n, T alpha, T beta) {
+// Where the micro-kernel reads its operands. A: a packed micro-panel (row i of step p at
+// a[p * MR + i]) or, untransposed A read in place, rows of the matrix (a[i * lda + p]).
+// B: a packed micro-panel (b[p * NR + j]) or, untransposed B read in place, rows of the
+// matrix (b[p * ldb + j]), for small M where packing would cost more than it saves.
+enum class Src { kPacked, kInPlace };
+
+// C[0:m, 0:n] = alpha * A~ B~ + beta * C for one block of ROWS x (NVEC vectors), over kc
+// steps, m <= ROWS, n <= NVEC * lanes (in-place B loads only the n columns that exist).
+// beta == 0 never reads C. The full block is ROWS = MR, NVEC = NR / lanes; the smaller ones serve
+// the edges of C, so a 64-row C does not pay for 72 rows.
+template <typename T, int MR, int NR, int ROWS, int NVEC, Src SA, Src SB>
+void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b,
+                  int64_t ldb, T* __restrict c, int64_t ldc, int m, int n, T alpha, T beta) {
   using V = Vec<T>;
   constexpr int L = V::lanes;
   V acc[ROWS][NVEC];
@@ -222,60 +227,60 @@ void micro_kernel(int64_t kc, const T* __restrict a, int64_t rsa, const T* __res
 
   for (int i = 0; i < m; ++i) __builtin_prefetch(c + i * ldc, 1);
 
+  const int last = n - (NVEC - 1) * L;  // columns in the last vector, 1..L
+  const bool ragged_b = SB == Src::kInPlace && last < L;
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NVEC];
 #pragma GCC unroll 8
-    for (int j = 0; j < NVEC; ++j) bv[j] = V::load(b + j * L);
+    for (int j = 0; j < NVEC; ++j)
+      bv[j] = j == NVEC - 1 && ragged_b ? V::load_partial(b + j * L, last) : V::load(b + j * L);
 #pragma GCC unroll 64
     for (int i = 0; i < ROWS; ++i) {
-      const V ai = V::broadcast(A_ROWS ? a[i * rsa] : a[i]);
+      const V ai = V::broadcast(SA == Src::kInPlace ? a[i * lda] : a[i]);
 #pragma GCC unroll 8
       for (int j = 0; j < NVEC; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
     }
-    a += A_ROWS ? 1 : MR;
-    b += NR;
+    a += SA == Src::kInPlace ? 1 : MR;
+    b += SB == Src::kInPlace ? ldb : NR;
   }
 
+  // C = alpha * acc + beta * C, for the m rows and n columns that exist.
   const V va = V::broadcast(alpha), vb = V::broadcast(beta);
-  if (m == ROWS && n == NVEC * L) {
 #pragma GCC unroll 64
-    for (int i = 0; i < ROWS; ++i) {
-      T* ci = c + i * ldc;
+  for (int i = 0; i < ROWS; ++i) {
+    if (i >= m) break;
+    T* ci = c + i * ldc;
 #pragma GCC unroll 8
-      for (int j = 0; j < NVEC; ++j) {
+    for (int j = 0; j < NVEC; ++j) {
+      const int left = n - j * L;  // columns of C from this vector on
+      if (left >= L) {
         const V r = beta == T(0) ? va * acc[i][j] : V::fma(va, acc[i][j], vb * V::load(ci + j * L));
         V::store(ci + j * L, r);
+      } else if (left > 0) {
+        const V r = beta == T(0) ? va * acc[i][j]
+                                 : V::fma(va, acc[i][j], vb * V::load_partial(ci + j * L, left));
+        V::store_partial(ci + j * L, r, left);
       }
-    }
-  } else {  // ragged edge: through a buffer, then only the m x n that exist
-    constexpr int W = NVEC * L;
-    alignas(64) T t[ROWS * W];
-#pragma GCC unroll 64
-    for (int i = 0; i < ROWS; ++i)
-#pragma GCC unroll 8
-      for (int j = 0; j < NVEC; ++j) V::store(t + i * W + j * L, acc[i][j]);
-    for (int i = 0; i < m; ++i) {
-      T* ci = c + i * ldc;
-      for (int j = 0; j < n; ++j)
-        ci[j] = beta == T(0) ? alpha * t[i * W + j] : std::fma(alpha, t[i * W + j], beta * ci[j]);
     }
   }
 }
 
 // Picks the smallest block that covers m x n: rows in steps of 4, columns in whole vectors.
-template <typename T, int MR, int NR, int ROWS, int NVEC, bool A_ROWS>
-inline void run_block(int64_t kc, const T* a, int64_t rsa, const T* b, T* c, int64_t ldc, int m,
-                      int n, T alpha, T beta) {
+template <typename T, int MR, int NR, int ROWS, int NVEC, Src SA, Src SB>
+inline void run_block(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+                      int64_t ldc, int m, int n, T alpha, T beta) {
   constexpr int L = Vec<T>::lanes;
   if constexpr (ROWS > 4) {
     if (m <= ROWS - 4)
-      return run_block<T, MR, NR, ROWS - 4, NVEC, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
+      return run_block<T, MR, NR, ROWS - 4, NVEC, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha,
+                                                          beta);
   }
   if constexpr (NVEC > 1) {
     if (n <= (NVEC - 1) * L)
-      return run_block<T, MR, NR, ROWS, NVEC - 1, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
+      return run_block<T, MR, NR, ROWS, NVEC - 1, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha,
+                                                          beta);
   }
-  micro_kernel<T, MR, NR, ROWS, NVEC, A_ROWS>(kc, a, rsa, b, c, ldc, m, n, alpha, beta);
+  micro_kernel<T, MR, NR, ROWS, NVEC, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha, beta);
 }
 
 // C = beta * C without touching A or B (alpha == 0 or K == 0).
@@ -290,41 +295,56 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
   }
 }
 
+// Untransposed B is read in place instead of packed when op(A) has at most this many rows:
+// each B~ panel would be used only M / MR times, too few to repay the copy.
+constexpr int64_t kInPlaceBMaxRows = 48;
+
 // The blocked algorithm on one thread (see the loop nest at the top of the file).
 template <typename T>
 void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
                  int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   using BK = Blocking<T>;
-  constexpr int MR = BK::MR;
-  constexpr int NR = BK::NV * Vec<T>::lanes;
+  constexpr int MR = BK::MR, L = Vec<T>::lanes;
+  constexpr int NR = BK::NV * L;
   const int64_t kc_max = std::min(BK::KC, K);
   T* bpack = scratch_b<T>(kc_max * round_up(std::min(BK::NC, N), NR));
   T* apack = scratch_a<T>(kc_max * round_up(std::min(BK::MC, M), MR));
+  const bool b_in_place = !trans_b && M <= kInPlaceBMaxRows;
 
   for (int64_t jc = 0; jc < N; jc += BK::NC) {
     const int64_t nc = std::min(BK::NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += BK::KC) {
       const int64_t kc = std::min(BK::KC, K - pc);
       const T beta_here = pc == 0 ? beta : T(1);  // later K blocks add to what is there
-      pack_b<T, NR>(trans_b, B, ldb, pc, kc, jc, nc, bpack);
+      if (!b_in_place) pack_b<T, NR>(trans_b, B, ldb, pc, kc, jc, nc, bpack);
       for (int64_t ic = 0; ic < M; ic += BK::MC) {
         const int64_t mc = std::min(BK::MC, M - ic);
-        if (trans_a) pack_a<T, MR>(trans_a, A, lda, ic, mc, pc, kc, apack);
+        if (trans_a) pack_a<T, MR>(true, A, lda, ic, mc, pc, kc, apack);
         for (int64_t ir = 0; ir < mc; ir += MR) {
           const int m = static_cast<int>(std::min<int64_t>(MR, mc - ir));
-          const T* a_rows = A + (ic + ir) * lda + pc;
-          const bool direct = !trans_a && (MR - m) % 4 == 0;  // an exact edge block exists
-          if (!trans_a && !direct)
+          // In place needs an edge block of exactly m rows (they come in steps of 4).
+          const bool a_in_place = !trans_a && (MR - m) % 4 == 0;
+          if (!trans_a && !a_in_place)
             pack_a<T, MR>(false, A, lda, ic + ir, m, pc, kc, apack + ir * kc);
+          const T* a_mat = A + (ic + ir) * lda + pc;
+          const T* a_pack = apack + ir * kc;
           for (int64_t jr = 0; jr < nc; jr += NR) {
             const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
             T* c = C + (ic + ir) * ldc + jc + jr;
-            if (direct)
-              run_block<T, MR, NR, MR, BK::NV, true>(kc, a_rows, lda, bpack + jr * kc, c, ldc, m, n,
-                                                     alpha, beta_here);
+            const T* b_mat = B + pc * ldb + jc + jr;
+            const T* b_pack = bpack + jr * kc;
+            if (a_in_place && b_in_place)
+              run_block<T, MR, NR, MR, BK::NV, Src::kInPlace, Src::kInPlace>(
+                  kc, a_mat, lda, b_mat, ldb, c, ldc, m, n, alpha, beta_here);
+            else if (a_in_place)
+              run_block<T, MR, NR, MR, BK::NV, Src::kInPlace, Src::kPacked>(
+                  kc, a_mat, lda, b_pack, 0, c, ldc, m, n, alpha, beta_here);
+            else if (b_in_place)
+              run_block<T, MR, NR, MR, BK::NV, Src::kPacked, Src::kInPlace>(
+                  kc, a_pack, 0, b_mat, ldb, c, ldc, m, n, alpha, beta_here);
             else
-              run_block<T, MR, NR, MR, BK::NV, false>(kc, apack + ir * kc, 0, bpack + jr * kc, c,
-                                                      ldc, m, n, alpha, beta_here);
+              run_block<T, MR, NR, MR, BK::NV, Src::kPacked, Src::kPacked>(
+                  kc, a_pack, 0, b_pack, 0, c, ldc, m, n, alpha, beta_here);
           }
         }
       }

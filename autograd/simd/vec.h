@@ -12,7 +12,8 @@
 // n % lanes elements) through the same templated body with Vec1, so there is one code path.
 //
 // Every Vec type has the same static interface, which is all the kernels may use:
-//   lanes, load/store (unaligned), broadcast, zero, add/sub/mul/div (and + - * /),
+//   lanes, load/store (unaligned), load_partial/store_partial (the first n lanes),
+//   broadcast, zero, add/sub/mul/div (and + - * /),
 //   fma(a, b, c) = a*b + c, max/min, reduce_sum, reduce_max, abs, select_lt,
 //   gather(p, stride) (lane i <- p[i * stride], for packing transposed panels),
 // and for float only round (to nearest even) and ldexp (for the polynomial exp).
@@ -97,6 +98,11 @@ struct ScalarLane {
   // Lane-wise a < b ? x : y.
   static Self select_lt(Self a, Self b, Self x, Self y) { return make(a.v < b.v ? x.v : y.v); }
   static Self round(Self a) { return make(std::nearbyint(a.v)); }
+  // The first n lanes (0 <= n <= lanes) from / to memory; load_partial zeroes the rest.
+  static Self load_partial(const T* p, int n) { return make(n > 0 ? *p : T(0)); }
+  static void store_partial(T* p, Self a, int n) {
+    if (n > 0) *p = a.v;
+  }
   // Lane i <- p[i * stride] (one lane here: just p[0]).
   static Self gather(const T* p, int32_t /*stride*/) { return make(*p); }
   // a * 2^n, n integer-valued; a NaN n gives NaN (casting NaN to int would be undefined).
@@ -128,6 +134,12 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {_mm512_loadu_ps(p)}; }
   static void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
+  static Vec load_partial(const float* p, int n) {
+    return {_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), p)};
+  }
+  static void store_partial(float* p, Vec a, int n) {
+    _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << n) - 1), a.v);
+  }
   static Vec gather(const float* p, int32_t stride) {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     return {_mm512_i32gather_ps(_mm512_mullo_epi32(iota, _mm512_set1_epi32(stride)), p, 4)};
@@ -162,6 +174,12 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {_mm512_loadu_pd(p)}; }
   static void store(double* p, Vec a) { _mm512_storeu_pd(p, a.v); }
+  static Vec load_partial(const double* p, int n) {
+    return {_mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << n) - 1), p)};
+  }
+  static void store_partial(double* p, Vec a, int n) {
+    _mm512_mask_storeu_pd(p, static_cast<__mmask8>((1u << n) - 1), a.v);
+  }
   static Vec gather(const double* p, int32_t stride) {
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return {_mm512_i32gather_pd(_mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), p, 8)};
@@ -193,6 +211,12 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {_mm256_loadu_ps(p)}; }
   static void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
+  // Lanes below n have their sign bit set in the mask, the rule of maskload/maskstore.
+  static __m256i mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static Vec load_partial(const float* p, int n) { return {_mm256_maskload_ps(p, mask(n))}; }
+  static void store_partial(float* p, Vec a, int n) { _mm256_maskstore_ps(p, mask(n), a.v); }
   static Vec gather(const float* p, int32_t stride) {
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return {_mm256_i32gather_ps(p, _mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), 4)};
@@ -246,6 +270,11 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {_mm256_loadu_pd(p)}; }
   static void store(double* p, Vec a) { _mm256_storeu_pd(p, a.v); }
+  static __m256i mask(int n) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
+  }
+  static Vec load_partial(const double* p, int n) { return {_mm256_maskload_pd(p, mask(n))}; }
+  static void store_partial(double* p, Vec a, int n) { _mm256_maskstore_pd(p, mask(n), a.v); }
   static Vec gather(const double* p, int32_t stride) {
     const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
     return {_mm256_i32gather_pd(p, _mm_mullo_epi32(iota, _mm_set1_epi32(stride)), 8)};
@@ -285,6 +314,16 @@ struct Vec<float> {
 
   static Vec load(const float* p) { return {vld1q_f32(p)}; }
   static void store(float* p, Vec a) { vst1q_f32(p, a.v); }
+  static Vec load_partial(const float* p, int n) {
+    float t[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n; ++i) t[i] = p[i];
+    return {vld1q_f32(t)};
+  }
+  static void store_partial(float* p, Vec a, int n) {
+    float t[4];
+    vst1q_f32(t, a.v);
+    for (int i = 0; i < n; ++i) p[i] = t[i];
+  }
   static Vec gather(const float* p, int32_t stride) {  // NEON has no gather instruction
     const float t[4] = {p[0], p[stride], p[2 * stride], p[3 * stride]};
     return {vld1q_f32(t)};
@@ -325,6 +364,16 @@ struct Vec<double> {
 
   static Vec load(const double* p) { return {vld1q_f64(p)}; }
   static void store(double* p, Vec a) { vst1q_f64(p, a.v); }
+  static Vec load_partial(const double* p, int n) {
+    double t[2] = {0, 0};
+    for (int i = 0; i < n; ++i) t[i] = p[i];
+    return {vld1q_f64(t)};
+  }
+  static void store_partial(double* p, Vec a, int n) {
+    double t[2];
+    vst1q_f64(t, a.v);
+    for (int i = 0; i < n; ++i) p[i] = t[i];
+  }
   static Vec gather(const double* p, int32_t stride) {
     const double t[2] = {p[0], p[stride]};
     return {vld1q_f64(t)};
