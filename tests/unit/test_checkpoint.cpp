@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -68,8 +70,24 @@ struct TinyNet : nn::Module {
   }
 };
 
+// A directory of this process's own (test runs from several build
+// directories may share /tmp at the same time), removed when the process ends.
+struct TempDir {
+  fs::path path = fs::path(::testing::TempDir()) /
+                  ("attn_train_tests_" + std::to_string(std::random_device{}()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+const fs::path& temp_dir() {
+  static const TempDir dir;
+  return dir.path;
+}
+
 fs::path temp_path(const std::string& name) {
-  return fs::path(::testing::TempDir()) / ("attn_ckpt_" + name + ".safetensors");
+  return temp_dir() / ("attn_ckpt_" + name + ".safetensors");
 }
 
 std::string error_of(const std::function<void()>& f) {
@@ -128,7 +146,9 @@ TEST(Checkpoint, LoadsAFileWrittenByPyTorch) {
   ASSERT_EQ(ours.size(), y.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(ours[i], y[i], 1e-5 * (1 + std::abs(y[i])));
 
-  const fs::path back = fs::path(::testing::TempDir()) / "attn_checkpoint_for_torch.safetensors";
+  // ATTN_INTEROP_OUT=path keeps a copy for `safetensors_interop.py check path`.
+  const char* keep = std::getenv("ATTN_INTEROP_OUT");
+  const fs::path back = keep ? fs::path(keep) : temp_dir() / "for_torch.safetensors";
   train::save_checkpoint(net, back, {{"source", "attnlab"}});
   TinyNet again;
   train::load_checkpoint(again, back);

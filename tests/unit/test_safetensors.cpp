@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,24 @@ namespace {
 namespace fs = std::filesystem;
 using testing::AllClose;
 
+// A directory of this process's own (test runs from several build
+// directories may share /tmp at the same time), removed when the process ends.
+struct TempDir {
+  fs::path path = fs::path(::testing::TempDir()) /
+                  ("attn_train_tests_" + std::to_string(std::random_device{}()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+const fs::path& temp_dir() {
+  static const TempDir dir;
+  return dir.path;
+}
+
 fs::path temp_path(const std::string& name) {
-  return fs::path(::testing::TempDir()) / ("attn_st_" + name + ".safetensors");
+  return temp_dir() / ("attn_st_" + name + ".safetensors");
 }
 
 std::string read_bytes(const fs::path& p) {
