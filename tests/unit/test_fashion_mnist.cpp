@@ -2,6 +2,7 @@
 // truncated, wrong magic, labels out of range, mismatched counts), each error
 // message checked, and the real files when they are installed.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
