@@ -46,7 +46,10 @@ bool has(const json& c, const std::string& key) {
 
 TEST(ParityBasic, LinearMatchesPyTorch) {
   // float32 against float64 truth, sums of <= 6 products: rtol 1e-5, atol 1e-5.
-  for (const json& c : load_fixture("linear").at("cases")) {
+  // The fixture is held in a variable: a range-for over a member of a temporary
+  // would walk freed memory.
+  const json fixture = load_fixture("linear");
+  for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     Tensor x = tensor_of(c, "x", true);
     const bool bias = has(c, "bias");
@@ -68,7 +71,8 @@ TEST(ParityBasic, LinearMatchesPyTorch) {
 
 TEST(ParityBasic, EmbeddingMatchesPyTorch) {
   // A lookup copies numbers and the backward adds a few: rtol 1e-6, atol 1e-6.
-  for (const json& c : load_fixture("embedding").at("cases")) {
+  const json fixture = load_fixture("embedding");
+  for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     Tensor W = tensor_of(c, "weight");
     std::optional<int64_t> pad;
@@ -87,7 +91,8 @@ TEST(ParityBasic, EmbeddingMatchesPyTorch) {
 
 TEST(ParityBasic, LayerNormMatchesPyTorch) {
   // Normalisation divides by a float32 standard deviation: rtol 1e-4, atol 1e-5.
-  for (const json& c : load_fixture("layer_norm").at("cases")) {
+  const json fixture = load_fixture("layer_norm");
+  for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     const Shape S = c.at("normalized_shape").get<Shape>();
     const bool affine = has(c, "weight");
@@ -112,7 +117,8 @@ TEST(ParityBasic, LayerNormMatchesPyTorch) {
 
 TEST(ParityBasic, CrossEntropyMatchesPyTorch) {
   // log-sum-exp over <= 10 classes of logits ~N(0, 4): rtol 1e-5, atol 1e-6.
-  for (const json& c : load_fixture("cross_entropy").at("cases")) {
+  const json fixture = load_fixture("cross_entropy");
+  for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     const std::string red = c.at("reduction");
     auto opts = nn::CrossEntropyOptions()
