@@ -1,0 +1,134 @@
+#pragma once
+// LSTM (Hochreiter & Schmidhuber 1997; forget gate: Gers et al. 2000), as PyTorch's
+// nn.LSTMCell and nn.LSTM (batch_first=True).
+//
+// Shapes (B batch, T time, I input size, H hidden, L layers, D directions = 1 or 2):
+//   LSTMCell  x [B, I], state {h, c} [B, H] each -> {h', c'}
+//             [a_i | a_f | a_g | a_o] = x W_ih^T + b_ih + h W_hh^T + b_hh     (gates i, f, g, o)
+//             c' = sigma(a_f) * c + sigma(a_i) * tanh(a_g),   h' = sigma(a_o) * tanh(c')
+//   LSTM      x [B, T, I], state {h0, c0} [L*D, B, H] each (optional, zeros)
+//             -> {output [B, T, D*H], {h_n, c_n} [L*D, B, H]}
+//             layer l > 0 reads the output of layer l-1; the reverse direction reads
+//             time backwards; output[:, t] = [h_t forward | h_t reverse] of the top layer.
+//   lengths   optional [B], whole numbers in [1, T]: past a sequence's length its state
+//             is carried unchanged and its output is zero (as PyTorch's packed sequences);
+//             the reverse direction starts at each sequence's own last element.
+//
+//   nn::LSTM lstm(nn::LSTMOptions(64, 128).num_layers(2));
+//   auto [out, state] = lstm(x);             // x [B, T, 64] -> out [B, T, 128]
+//   auto [out2, s2] = lstm(x, state, lengths);
+//
+// Parameters carry PyTorch's names and shapes (so weights move both ways):
+//   weight_ih_l{k}[_reverse] [4H, I or D*H],  weight_hh_l{k}[_reverse] [4H, H],
+//   bias_ih_l{k}[_reverse] [4H],  bias_hh_l{k}[_reverse] [4H];  all ~ U(-1/sqrt(H), 1/sqrt(H)).
+// The layer computes x W_ih^T + b_ih + b_hh for every step in one GEMM, then runs one
+// step op per time step: lstm_cell_fused (layers/lstm_cell_fused.h) by default, or the
+// composed reference with .fused(false).
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "layers/module.h"
+
+namespace attn::nn {
+
+// The recurrent state: hidden h and cell c. For LSTMCell each is [B, H]; for LSTM
+// [L*D, B, H]. Undefined members mean zeros. `auto [h, c] = state;` works.
+struct LSTMState {
+  Tensor h, c;
+};
+
+// ---- LSTMCell --------------------------------------------------------------
+class LSTMCellOptions {
+ public:
+  LSTMCellOptions(int64_t input_size, int64_t hidden_size)
+      : input_size_(input_size), hidden_size_(hidden_size) {}
+  LSTMCellOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
+  LSTMCellOptions& fused(bool on) {  // false: the composed reference step
+    fused_ = on;
+    return *this;
+  }
+  int64_t input_size() const { return input_size_; }
+  int64_t hidden_size() const { return hidden_size_; }
+  bool bias() const { return bias_; }
+  bool fused() const { return fused_; }
+
+ private:
+  int64_t input_size_, hidden_size_;
+  bool bias_ = true, fused_ = true;
+};
+
+class LSTMCell : public Module {
+ public:
+  explicit LSTMCell(const LSTMCellOptions& options);
+  // x [B, I], state {h, c} [B, H] (undefined: zeros) -> {h', c'} [B, H]
+  LSTMState forward(const Tensor& x, const LSTMState& state = {}) const;
+  LSTMState operator()(const Tensor& x, const LSTMState& state = {}) const {
+    return forward(x, state);
+  }
+  void reset_parameters();  // U(-1/sqrt(H), 1/sqrt(H)) for every parameter
+
+  LSTMCellOptions options;
+  Tensor weight_ih;  // [4H, I]
+  Tensor weight_hh;  // [4H, H]
+  Tensor bias_ih;    // [4H], undefined without bias
+  Tensor bias_hh;    // [4H], undefined without bias
+};
+
+// ---- LSTM ------------------------------------------------------------------
+class LSTMOptions {
+ public:
+  LSTMOptions(int64_t input_size, int64_t hidden_size)
+      : input_size_(input_size), hidden_size_(hidden_size) {}
+  LSTMOptions& num_layers(int64_t n) {
+    num_layers_ = n;
+    return *this;
+  }
+  LSTMOptions& bidirectional(bool on) {
+    bidirectional_ = on;
+    return *this;
+  }
+  LSTMOptions& bias(bool on) {
+    bias_ = on;
+    return *this;
+  }
+  LSTMOptions& fused(bool on) {  // false: the composed reference step (slower)
+    fused_ = on;
+    return *this;
+  }
+  int64_t input_size() const { return input_size_; }
+  int64_t hidden_size() const { return hidden_size_; }
+  int64_t num_layers() const { return num_layers_; }
+  bool bidirectional() const { return bidirectional_; }
+  bool bias() const { return bias_; }
+  bool fused() const { return fused_; }
+  int64_t num_directions() const { return bidirectional_ ? 2 : 1; }
+
+ private:
+  int64_t input_size_, hidden_size_, num_layers_ = 1;
+  bool bidirectional_ = false, bias_ = true, fused_ = true;
+};
+
+class LSTM : public Module {
+ public:
+  explicit LSTM(const LSTMOptions& options);
+  // x [B, T, I], state {h0, c0} [L*D, B, H] (each optional), lengths [B] (optional)
+  //   -> {output [B, T, D*H], {h_n, c_n} [L*D, B, H]}
+  std::pair<Tensor, LSTMState> forward(const Tensor& x, const LSTMState& state = {},
+                                       const Tensor& lengths = Tensor()) const;
+  std::pair<Tensor, LSTMState> operator()(const Tensor& x, const LSTMState& state = {},
+                                          const Tensor& lengths = Tensor()) const {
+    return forward(x, state, lengths);
+  }
+  void reset_parameters();
+
+  LSTMOptions options;
+  // One entry per layer and direction, k = layer * D + direction (PyTorch's order).
+  std::vector<Tensor> weight_ih, weight_hh, bias_ih, bias_hh;
+};
+
+}  // namespace attn::nn
