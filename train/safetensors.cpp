@@ -18,6 +18,7 @@ namespace attn::train {
 
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 // A header longer than this is not a weights file (the reference
@@ -184,28 +185,37 @@ Entry parse_entry(const std::string& name, const json& j, uint64_t data_bytes,
 std::map<std::string, Tensor> load_safetensors(const std::filesystem::path& path,
                                                Metadata* metadata) {
   const std::string file = "load_safetensors: '" + path.string() + "': ";
+  // A directory opens as a stream on some systems and claims an absurd size.
+  std::error_code ec;
+  ATTN_CHECK(fs::exists(path, ec), file, "no such file");
+  ATTN_CHECK(fs::is_regular_file(path, ec), file, "not a regular file (a directory?)");
+  const uint64_t size = fs::file_size(path, ec);
+  ATTN_CHECK(!ec, file, "cannot tell the file's size (", ec.message(), ")");
   std::ifstream in(path, std::ios::binary);
   ATTN_CHECK(in, file, "cannot open the file (", std::strerror(errno), ")");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size_signed = in.tellg();
-  ATTN_CHECK(size_signed >= 0, file, "cannot tell the file's size");
-  const uint64_t size = static_cast<uint64_t>(size_signed);
-  in.seekg(0, std::ios::beg);
-  std::vector<unsigned char> bytes(size);
-  if (size > 0) in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  ATTN_CHECK(in, file, "reading ", size, " bytes failed");
+  // Reads the next `count` bytes (the header, then the data: a foreign file
+  // is refused before its bulk is read).
+  auto read = [&](uint64_t count) {
+    std::vector<unsigned char> buf(count);
+    if (count > 0)
+      in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(count));
+    ATTN_CHECK(in && static_cast<uint64_t>(in.gcount()) == count, file, "reading ", count,
+               " bytes failed");
+    return buf;
+  };
 
   // 1. The header's length, then the header.
   ATTN_CHECK(size >= 8, file, "the file has ", size,
              " bytes, fewer than the 8 that give the header's length: not a safetensors file");
-  const uint64_t n = read_le<uint64_t>(bytes.data());
+  const uint64_t n = read_le<uint64_t>(read(8).data());
   ATTN_CHECK(n <= kMaxHeaderBytes, file, "the header length ", n,
              " is absurd (more than 100 MB): not a safetensors file");
   ATTN_CHECK(n <= size - 8, file, "the header length ", n, " is larger than the ", size - 8,
              " bytes that follow it: the file is truncated or not a safetensors file");
   json header;
   try {
-    header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<int64_t>(n));
+    const std::vector<unsigned char> text = read(n);
+    header = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     fail(file, "the header is not valid JSON: ", e.what());
   }
@@ -254,7 +264,8 @@ std::map<std::string, Tensor> load_safetensors(const std::filesystem::path& path
 
   // 4. Only now, the tensors.
   std::map<std::string, Tensor> out;
-  const unsigned char* data = bytes.data() + 8 + n;
+  const std::vector<unsigned char> bytes = read(data_bytes);
+  const unsigned char* data = bytes.data();
   for (const Entry& e : entries) {
     Tensor t = Tensor::empty(e.shape);
     real* dst = t.data();

@@ -266,8 +266,9 @@ TEST(SafetensorsCorrupt, MetadataMustMapStringsToStrings) {
       {"__metadata__ 'step' must be a string"});
 }
 
-TEST(SafetensorsCorrupt, MissingFile) {
-  expect_refused(temp_path("does_not_exist"), {"cannot open"});
+TEST(SafetensorsCorrupt, MissingFileOrADirectory) {
+  expect_refused(temp_path("does_not_exist"), {"no such file"});
+  expect_refused(temp_dir(), {"not a regular file"});
 }
 
 TEST(SafetensorsSave, BadNamesAreRefused) {
