@@ -48,12 +48,12 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
   shape[d] = total;
   Tensor out = Tensor::empty(shape);
   real* po = out.data();
-  for (size_t i = 0; i < xs.size(); ++i) {
-    const real* px = xs[i].data();
-    const int64_t chunk = sizes[i] * inner;  // x_i's contiguous part of one outer row
-    for (int64_t o = 0; o < outer; ++o)
-      std::copy(px + o * chunk, px + (o + 1) * chunk, po + (o * total + offsets[i]) * inner);
-  }
+  for (int64_t o = 0; o < outer; ++o)  // out is written front to back, one stream
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const int64_t chunk = sizes[i] * inner;  // x_i's contiguous part of one outer row
+      const real* src = xs[i].data() + o * chunk;
+      std::copy(src, src + chunk, po + (o * total + offsets[i]) * inner);
+    }
   std::vector<bool> wants_grad;
   for (const Tensor& x : xs) wants_grad.push_back(x.requires_grad());
   return record("concat", out, xs, [wants_grad, d, offsets, sizes](const Tensor& g) {

@@ -100,12 +100,14 @@ void permute_copy(const real* x, real* out, const Shape& in, const std::vector<i
   std::vector<int64_t> outer;
   for (int64_t k = 0; k < n; ++k)
     if (k != a && k != b) outer.push_back(k);
-  constexpr int64_t kTile = 32;  // 32 x 32 reals: 8 KB (float), two tiles fit in L1
+  // 32 x 32 tiles (4 KB of float): the 32 input rows of a tile are read as
+  // 32 streams, and its lines stay in L1 while the output row pieces are written.
+  constexpr int64_t kTile = 32;
   for_each_outer(plan.out, plan.in_stride, outer, [&](int64_t i0, int64_t o0) {
-    for (int64_t ia = 0; ia < A; ia += kTile) {
-      const int64_t ea = std::min(ia + kTile, A);
-      for (int64_t ib = 0; ib < B; ib += kTile) {
-        const int64_t eb = std::min(ib + kTile, B);
+    for (int64_t ib = 0; ib < B; ib += kTile) {
+      const int64_t eb = std::min(ib + kTile, B);
+      for (int64_t ia = 0; ia < A; ia += kTile) {
+        const int64_t ea = std::min(ia + kTile, A);
         for (int64_t u = ia; u < ea; ++u) {
           const real* src = x + i0 + u;
           real* dst = out + o0 + u * a_out;
