@@ -144,5 +144,24 @@ std::vector<GradcheckCase> cases() {
 
 INSTANTIATE_TEST_SUITE_P(Layers, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
 
+// The fused LayerNorm and the composed reference, in double: the same numbers
+// to ~1e-12 (they differ only in rounding), in value and every gradient.
+TEST(LayerNormFusedVsComposed, AgreeInDouble) {
+  manual_seed(17);
+  const Shape S{3, 5};
+  Tensor x = Tensor::randn({4, 3, 5}, true), w = Tensor::randn(S, true), b = Tensor::randn(S, true);
+  Tensor gy = Tensor::randn({4, 3, 5});
+  std::vector<std::vector<real>> got[2];
+  for (int fused = 0; fused < 2; ++fused) {
+    x.zero_grad(), w.zero_grad(), b.zero_grad();
+    Tensor y = fused ? nn::layer_norm(x, S, w, b, 1e-5) : nn::layer_norm_composed(x, S, w, b, 1e-5);
+    y.backward(gy);
+    got[fused] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(), b.grad().to_vector()};
+  }
+  for (size_t k = 0; k < 4; ++k)
+    for (size_t i = 0; i < got[0][k].size(); ++i)
+      ASSERT_NEAR(got[1][k][i], got[0][k][i], 1e-12) << "tensor " << k << " element " << i;
+}
+
 }  // namespace
 }  // namespace attn::testing
