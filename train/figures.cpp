@@ -292,7 +292,7 @@ struct HeatMap::Layout {
   double cell;            // side of a cell
   double label_font;      // row / column label size
   double grid_x, grid_y;  // top-left corner of the cells
-  bool rotate_cols;       // column labels at -45 degrees (long tokens)
+  double col_angle;       // column labels turned by this many degrees (0, 45 or 90)
   double col_label_h;     // height taken by column labels under the grid
   double bar_x;           // colour bar's left edge
   double width, height;   // the whole panel
@@ -393,15 +393,17 @@ HeatMap::Layout HeatMap::layout() const {
   double row_w = 0, col_w = 0;
   for (const auto& l : row_labels_) row_w = std::max(row_w, SvgWriter::text_width(l, L.label_font));
   for (const auto& l : col_labels_) col_w = std::max(col_w, SvgWriter::text_width(l, L.label_font));
-  // Short tokens (characters, digits) fit upright under their cell; longer ones turn 45 degrees.
-  L.rotate_cols = col_w > L.cell - 6;
-  const double c45 = std::sqrt(0.5);
+  // Short tokens (characters, digits) stand upright under their cell; longer
+  // ones turn 45 degrees, or 90 when the cells are too narrow for slanted
+  // lines of text not to overlap (neighbours are cell * sin(angle) apart).
+  L.col_angle = col_w <= L.cell - 6 ? 0 : L.cell * std::sqrt(0.5) >= L.label_font * 1.1 ? 45 : 90;
+  const double rad = L.col_angle * std::acos(-1.0) / 180;
   double left_need = row_labels_.empty() ? 0 : row_w + 8;
-  if (L.rotate_cols) {
-    // A rotated label reaches left of its cell's centre by its width * cos 45.
+  if (L.col_angle == 45) {
+    // A slanted label reaches left of its cell's centre by its width * cos 45.
     for (int j = 0; j < static_cast<int>(col_labels_.size()); ++j) {
       const double reach =
-          SvgWriter::text_width(col_labels_[j], L.label_font) * c45 - (j + 0.5) * L.cell;
+          SvgWriter::text_width(col_labels_[j], L.label_font) * std::cos(rad) - (j + 0.5) * L.cell;
       left_need = std::max(left_need, reach + 4);
     }
   }
@@ -410,7 +412,8 @@ HeatMap::Layout HeatMap::layout() const {
   if (col_labels_.empty()) {
     L.col_label_h = 4;
   } else {
-    L.col_label_h = L.rotate_cols ? 8 + (col_w + L.label_font) * c45 : 8 + L.label_font + 2;
+    L.col_label_h = L.col_angle == 0 ? 8 + L.label_font + 2
+                                     : 8 + col_w * std::sin(rad) + L.label_font * std::cos(rad) + 6;
   }
   const double grid_w = cols_ * L.cell, grid_h = rows_ * L.cell;
   L.bar_x = L.grid_x + grid_w + 16;
@@ -485,9 +488,9 @@ void HeatMap::draw(SvgWriter& svg, double ox, double oy, const std::string& id_p
   const double grid_bottom = L.grid_y + rows_ * L.cell;
   for (int j = 0; j < static_cast<int>(col_labels_.size()); ++j) {
     const double cx = L.grid_x + (j + 0.5) * L.cell;
-    if (L.rotate_cols) {
-      svg.text(cx + L.label_font * 0.3, grid_bottom + 8, col_labels_[j], L.label_font, "end",
-               R"(class="col-label")", -45);
+    if (L.col_angle != 0) {
+      svg.text(cx + L.label_font * 0.35, grid_bottom + 8, col_labels_[j], L.label_font, "end",
+               R"(class="col-label")", -L.col_angle);
     } else {
       svg.text(cx, grid_bottom + 6 + L.label_font, col_labels_[j], L.label_font, "middle",
                R"(class="col-label")");

@@ -55,9 +55,9 @@ std::string error_of(const std::function<void()>& f) {
 TEST(ImageIo, PngRoundTripEveryChannelCount) {
   TempDir tmp;
   for (int c = 1; c <= 4; ++c) {
-    SCOPED_TRACE("channels " + std::to_string(c));
+    SCOPED_TRACE(testing::Message() << "channels " << c);
     const Image img = pattern(7, 5, c);
-    const fs::path file = tmp.path / ("p" + std::to_string(c) + ".png");
+    const fs::path file = tmp.path / std::string("p").append(std::to_string(c)).append(".png");
     attn::data::save_png(file, img);
     const Image back = attn::data::load_image(file);
     EXPECT_EQ(back.width, 7);
