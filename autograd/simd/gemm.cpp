@@ -8,12 +8,20 @@
 //         pack op(A)[ic:+MC, pc:+KC] -> A~ panels of MR rows
 //         for ir in MC by MR               A~ micro-panel (KC x MR) stays in L1 ...
 //           for jr in NC by NR             ... while B~ micro-panels stream from L2
-//             C[ir:+MR, jr:+NR] += A~ micro-panel * B~ micro-panel   (micro-kernel)
+//             C[ir:+MR, jr:+NR] = alpha A~ B~ + beta C          (the micro-kernel)
 //
-// Packing copies each operand into the order the micro-kernel reads it (contiguous, with
-// zero padding to full MR/NR), so the transposes are handled there and the micro-kernel
-// sees one layout. The micro-kernel keeps an MR x NR block of C in registers: NR along the
-// rows of C (vector loads of B~), MR rows (broadcasts of A~).
+// The micro-kernel keeps an MR x NR block of C in registers: NR along the rows of C (vector
+// loads of B~), MR rows (broadcasts of A~). Packing copies an operand into the order the
+// micro-kernel reads it, so the transposes are handled there: transposed B is gathered
+// column by column, transposed A copied MR neighbours at a time. Where the operand is
+// already in a usable order the copy is skipped (BLIS's "sup" idea): untransposed A is read
+// in place (MR rows, each contiguous in k; the same L1 footprint as A~), and so is
+// untransposed B when M is small and each panel would be reused only a few times. The
+// micro-kernel is told at compile time which of the two layouts each operand has.
+//
+// Threads: C is cut into one block of whole MR rows (or NR columns) per thread; each block
+// is an independent product with its own panels, so no thread waits on another.
+
 #include "autograd/simd/gemm.h"
 
 #include <algorithm>
@@ -36,15 +44,19 @@ namespace {
 
 // Register and cache blocking per instruction set and type.
 //   MR x (NV vectors) is the register block of C; KC the depth of one rank-KC update;
-//   MC the rows of A~ packed at a time; NC the columns of B~ (KC x NC must fit in L2).
+//   NC the columns of B~ (KC x NC must fit in L2); MC the rows of transposed A packed at a
+//   time. What each level holds: L1 the A micro-panel (MR x KC), L2 the B~ block (KC x NC),
+//   L3 the M x KC slab of A that every B~ block sweeps over (300 MiB here: no limit needed).
 template <typename T>
 struct Blocking;
 
 #if defined(ATTN_SIMD_AVX512)
-// 32 zmm: 12 x 2 = 24 accumulators + 2 B~ vectors, A~ broadcast straight from memory;
-// 24 independent FMAs cover 2 FMA ports x 4 cycles of latency three times over.
-// KC = 256: the A~ micro-panel (12 x 256 x 4 B = 12 KiB) sits in the 48 KiB L1 with room
-// for the streamed B~; B~ (256 x 1024 x 4 B = 1 MiB) fits the 2 MiB L2 of one core.
+// 32 zmm: 12 x 2 = 24 accumulators + 2 B~ vectors + 1 broadcast of A; 24 independent
+// FMAs cover 2 FMA ports x 4 cycles of latency three times over, and each step loads 14
+// values for 24 FMAs, within 2 loads per cycle.
+// KC = 256: the A micro-panel (12 x 256 x 4 B = 12 KiB) sits in the 48 KiB L1 with room
+// for the streamed B~; B~ (256 x 1024 x 4 B = 1 MiB) fits the 2 MiB L2 of one core with
+// room for C's lines. (KC = 384 or 512 measured no better within noise.)
 template <>
 struct Blocking<float> {
   static constexpr int MR = 12, NV = 2;
