@@ -2,12 +2,12 @@
 //
 // The layer's loop, per layer l and direction d:
 //   gx = x_l W_ih^T + (b_ih + b_hh)     [B,T,4H], one GEMM for all T steps
-//   gx_0 .. gx_{T-1} = unbind(gx, 1)    one op; its backward writes one [B,T,4H] gradient
-//   for t in 0..T-1 (reverse: T-1..0):  (h, c) = step(gx_t, h, c, W_hh, mask_t)
-//   out_d = stack_time(h_0 .. h_{T-1}, mask)
-// so a training step records ~T + 10 nodes per layer and direction with the fused step.
-// The gradient of W_hh is the sum of every step's dW_hh: the engine adds them into
-// W_hh.grad as the steps' backwards run.
+// fused (the default): out_d, h_n, c_n = lstm_sequence_fused(gx, h0, c0, W_hh, mask): one
+//   node running the fused step's kernels for t = 0..T-1 (reverse: T-1..0); its backward
+//   sums dW_hh over the steps in one GEMM.
+// composed (.fused(false), the reference): gx_0 .. gx_{T-1} = unbind(gx, 1), then
+//   (h, c) = lstm_cell_composed(gx_t, h, c, W_hh, mask_t) per step, out_d = stack_time(h_t);
+//   ~20 nodes per step, and the engine sums every step's dW_hh into W_hh.grad.
 #include "layers/lstm.h"
 
 #include <cmath>
@@ -121,14 +121,21 @@ std::pair<Tensor, LSTMState> LSTM::forward(const Tensor& x, const LSTMState& sta
       // x W_ih^T + b_ih + b_hh for every step at once: one GEMM of [B*T, in] x [in, 4H].
       Tensor gx = options.bias() ? linear(input, weight_ih[k], bias_ih[k] + bias_hh[k])
                                  : linear(input, weight_ih[k]);
-      std::vector<Tensor> gxs = unbind(gx, 1);
       Tensor h = state.h.defined() ? h0s[k] : Tensor::zeros({B, H});
       Tensor c = state.c.defined() ? c0s[k] : Tensor::zeros({B, H});
+      if (options.fused()) {  // the whole recurrence as one op
+        LSTMSequence r = lstm_sequence_fused(gx, h, c, weight_hh[k], mask, /*reverse=*/d == 1);
+        outs.push_back(r.out);
+        h_n.push_back(r.h_n);
+        c_n.push_back(r.c_n);
+        continue;
+      }
+      // The reference: one composed step per time step, every op on the graph.
+      std::vector<Tensor> gxs = unbind(gx, 1);
       std::vector<Tensor> hs(T);
       for (int64_t s = 0; s < T; ++s) {
         const int64_t t = d == 0 ? s : T - 1 - s;
-        auto [h1, c1] = options.fused() ? lstm_cell_fused(gxs[t], h, c, weight_hh[k], m_t[t])
-                                        : lstm_cell_composed(gxs[t], h, c, weight_hh[k], m_t[t]);
+        auto [h1, c1] = lstm_cell_composed(gxs[t], h, c, weight_hh[k], m_t[t]);
         h = h1;
         c = c1;
         hs[t] = h;

@@ -21,9 +21,9 @@
 // Parameters carry PyTorch's names and shapes (so weights move both ways):
 //   weight_ih_l{k}[_reverse] [4H, I or D*H],  weight_hh_l{k}[_reverse] [4H, H],
 //   bias_ih_l{k}[_reverse] [4H],  bias_hh_l{k}[_reverse] [4H];  all ~ U(-1/sqrt(H), 1/sqrt(H)).
-// The layer computes x W_ih^T + b_ih + b_hh for every step in one GEMM, then runs one
-// step op per time step: lstm_cell_fused (layers/lstm_cell_fused.h) by default, or the
-// composed reference with .fused(false).
+// The layer computes x W_ih^T + b_ih + b_hh for every step in one GEMM, then runs the
+// recurrence: by default as one op (lstm_sequence_fused, the fused step's kernels in a loop,
+// layers/lstm_cell_fused.h), or with .fused(false) as the composed reference step per step.
 #include <cstdint>
 #include <utility>
 #include <vector>

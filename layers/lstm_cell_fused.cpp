@@ -63,6 +63,85 @@ StepSizes check_lstm_step(const char* op, const Tensor& gx, const Tensor& h, con
   return {B, H};
 }
 
+// ---- the step's kernels, on raw rows (shared by the step op and the sequence op) ----
+//
+// Row b of gx starts at gx + b * ld_gx (4H for one step, T * 4H inside a [B,T,4H] sequence);
+// row b's mask is mask[b * mask_stride] (mask may be null). h, c, acts, tc, h1, c1 are
+// contiguous [B,H] / [B,4H].
+
+// Forward of one step: fills acts (i | f | g | o), tc = tanh(c'), h1 = h', c1 = c'.
+void step_forward(int64_t B, int64_t H, const real* gx, int64_t ld_gx, const real* h, const real* c,
+                  const real* w_hh, const real* mask, int64_t mask_stride, real* acts, real* tc,
+                  real* h1, real* c1) {
+  const int64_t G = 4 * H;
+  // a = h W_hh^T: W_hh is stored [4H, H], so it is read transposed.
+  simd::gemm<real>(false, true, B, G, H, real(1), h, H, w_hh, H, real(0), acts, G);
+  for (int64_t b = 0; b < B; ++b) {
+    real* a = acts + b * G;
+    simd::add(a, gx + b * ld_gx, a, G);      // a = gx + h W_hh^T
+    simd::sigmoid(a, a, 2 * H);              // i, f (adjacent)
+    simd::tanh(a + 2 * H, a + 2 * H, H);     // g
+    simd::sigmoid(a + 3 * H, a + 3 * H, H);  // o
+    const real *i = a, *f = a + H, *g = a + 2 * H, *o = a + 3 * H;
+    const real* cr = c + b * H;
+    real* c1r = c1 + b * H;
+    real* tcr = tc + b * H;
+    real* h1r = h1 + b * H;
+    for (int64_t j = 0; j < H; ++j) c1r[j] = f[j] * cr[j] + i[j] * g[j];  // c' = f c + i g
+    simd::tanh(c1r, tcr, H);
+    for (int64_t j = 0; j < H; ++j) h1r[j] = o[j] * tcr[j];  // h' = o tanh(c')
+    if (mask && mask[b * mask_stride] == 0) {                // an ended sequence: carry
+      std::copy(h + b * H, h + (b + 1) * H, h1r);
+      std::copy(cr, cr + H, c1r);
+    }
+  }
+}
+
+// Backward of one step, up to the GEMMs: from dh1 = dL/dh', dc1 = dL/dc' and what the
+// forward saved, writes da = dL/da [B,4H] (= dL/dgx; zero on carried rows) and, when dc is
+// not null, dc = dL/dc [B,H]. dc may be the same buffer as dc1 (each element is read first).
+void step_backward(int64_t B, int64_t H, const real* dh1, const real* dc1, const real* acts,
+                   const real* tc, const real* c, const real* mask, int64_t mask_stride, real* da,
+                   real* dc) {
+  const int64_t G = 4 * H;
+  for (int64_t b = 0; b < B; ++b) {
+    real* d = da + b * G;
+    const real* dh1r = dh1 + b * H;
+    const real* dc1r = dc1 + b * H;
+    if (mask && mask[b * mask_stride] == 0) {  // carried: c' = c, and no gate saw the loss
+      std::fill(d, d + G, real(0));
+      if (dc && dc != dc1) std::copy(dc1r, dc1r + H, dc + b * H);
+      continue;
+    }
+    const real* a = acts + b * G;
+    const real *i = a, *f = a + H, *g = a + 2 * H, *o = a + 3 * H;
+    const real* tcr = tc + b * H;
+    const real* cr = c + b * H;
+    for (int64_t j = 0; j < H; ++j) {
+      // h' = o * tanh(c')
+      const real d_o = dh1r[j] * tcr[j];
+      const real dct = dc1r[j] + dh1r[j] * o[j] * (real(1) - tcr[j] * tcr[j]);
+      // c' = f * c + i * g
+      const real d_i = dct * g[j], d_f = dct * cr[j], d_g = dct * i[j];
+      if (dc) dc[b * H + j] = dct * f[j];
+      // i, f, o = sigma(a), g = tanh(a)
+      d[j] = d_i * i[j] * (real(1) - i[j]);
+      d[H + j] = d_f * f[j] * (real(1) - f[j]);
+      d[2 * H + j] = d_g * (real(1) - g[j] * g[j]);
+      d[3 * H + j] = d_o * o[j] * (real(1) - o[j]);
+    }
+  }
+}
+
+// dh = da W_hh ([B,4H] x [4H,H]); a carried row passed h through, so there dh = dh1.
+void step_backward_dh(int64_t B, int64_t H, const real* da, const real* w_hh, const real* dh1,
+                      const real* mask, int64_t mask_stride, real* dh) {
+  simd::gemm<real>(false, false, B, H, 4 * H, real(1), da, 4 * H, w_hh, H, real(0), dh, H);
+  if (mask)
+    for (int64_t b = 0; b < B; ++b)
+      if (mask[b * mask_stride] == 0) std::copy(dh1 + b * H, dh1 + (b + 1) * H, dh + b * H);
+}
+
 }  // namespace
 
 std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, const Tensor& c,
@@ -72,99 +151,115 @@ std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, con
   Tensor acts = Tensor::empty({B, G});  // a, then activated in place: i | f | g | o
   Tensor tc = Tensor::empty({B, H});    // tanh(c')
   Tensor h1 = Tensor::empty({B, H}), c1 = Tensor::empty({B, H});
-  real* pa = acts.data();
-  real* ptc = tc.data();
-  real* ph1 = h1.data();
-  real* pc1 = c1.data();
-  const real* pgx = gx.data();
-  const real* ph = h.data();
-  const real* pc = c.data();
   const real* pm = mask.defined() ? mask.data() : nullptr;
-
-  // a = h W_hh^T: W_hh is stored [4H, H], so B is read transposed.
-  simd::gemm<real>(false, true, B, G, H, real(1), ph, H, w_hh.data(), H, real(0), pa, G);
-  for (int64_t b = 0; b < B; ++b) {
-    real* a = pa + b * G;
-    const real* gxr = pgx + b * G;
-    for (int64_t j = 0; j < G; ++j) a[j] += gxr[j];  // a = gx + h W_hh^T
-    simd::sigmoid(a, a, 2 * H);                      // i, f (adjacent)
-    simd::tanh(a + 2 * H, a + 2 * H, H);             // g
-    simd::sigmoid(a + 3 * H, a + 3 * H, H);          // o
-    const real *i = a, *f = a + H, *g = a + 2 * H, *o = a + 3 * H;
-    const real* cr = pc + b * H;
-    real* c1r = pc1 + b * H;
-    real* tcr = ptc + b * H;
-    real* h1r = ph1 + b * H;
-    for (int64_t j = 0; j < H; ++j) c1r[j] = f[j] * cr[j] + i[j] * g[j];
-    simd::tanh(c1r, tcr, H);
-    for (int64_t j = 0; j < H; ++j) h1r[j] = o[j] * tcr[j];
-    if (pm && pm[b] == 0) {  // an ended sequence: carry its state
-      std::copy(ph + b * H, ph + (b + 1) * H, h1r);
-      std::copy(cr, cr + H, c1r);
-    }
-  }
+  step_forward(B, H, gx.data(), G, h.data(), c.data(), w_hh.data(), pm, 1, acts.data(), tc.data(),
+               h1.data(), c1.data());
 
   const bool need_gx = gx.requires_grad(), need_h = h.requires_grad(), need_c = c.requires_grad(),
              need_w = w_hh.requires_grad();
-  auto outs = record_multi("lstm_cell_fused", {h1, c1}, {gx, h, c, w_hh},
-                           [acts, tc, h, c, w_hh, mask, B, H, G, need_gx, need_h, need_c,
-                            need_w](const std::vector<Tensor>& go) {
-                             const real* pdh1 = go[0].data();
-                             const real* pdc1 = go[1].data();
-                             const real* pa = acts.data();
-                             const real* ptc = tc.data();
-                             const real* pc = c.data();
-                             const real* pm = mask.defined() ? mask.data() : nullptr;
-                             Tensor da = Tensor::empty({B, G});  // dL/da, which is also dL/dgx
-                             Tensor dc = need_c ? Tensor::empty({B, H}) : Tensor();
-                             real* pda = da.data();
-                             real* pdc = need_c ? dc.data() : nullptr;
-                             for (int64_t b = 0; b < B; ++b) {
-                               real* d = pda + b * G;
-                               const real* dh1 = pdh1 + b * H;
-                               const real* dc1 = pdc1 + b * H;
-                               if (pm && pm[b] == 0) {  // carried: c' = c, and no gate saw the loss
-                                 std::fill(d, d + G, real(0));
-                                 if (pdc) std::copy(dc1, dc1 + H, pdc + b * H);
-                                 continue;
-                               }
-                               const real* a = pa + b * G;
-                               const real *i = a, *f = a + H, *g = a + 2 * H, *o = a + 3 * H;
-                               const real* tcr = ptc + b * H;
-                               const real* cr = pc + b * H;
-                               for (int64_t j = 0; j < H; ++j) {
-                                 // h' = o * tanh(c')
-                                 const real d_o = dh1[j] * tcr[j];
-                                 const real dct =
-                                     dc1[j] + dh1[j] * o[j] * (real(1) - tcr[j] * tcr[j]);
-                                 // c' = f * c + i * g
-                                 const real d_i = dct * g[j], d_f = dct * cr[j], d_g = dct * i[j];
-                                 if (pdc) pdc[b * H + j] = dct * f[j];
-                                 // i, f, o = sigma(a), g = tanh(a)
-                                 d[j] = d_i * i[j] * (real(1) - i[j]);
-                                 d[H + j] = d_f * f[j] * (real(1) - f[j]);
-                                 d[2 * H + j] = d_g * (real(1) - g[j] * g[j]);
-                                 d[3 * H + j] = d_o * o[j] * (real(1) - o[j]);
-                               }
-                             }
-                             Tensor dh, dw;
-                             if (need_h) {  // dh = da W_hh: [B,4H] x [4H,H]
-                               dh = Tensor::empty({B, H});
-                               simd::gemm<real>(false, false, B, H, G, real(1), pda, G, w_hh.data(),
-                                                H, real(0), dh.data(), H);
-                               if (pm)
-                                 for (int64_t b = 0; b < B; ++b)
-                                   if (pm[b] == 0)
-                                     std::copy(pdh1 + b * H, pdh1 + (b + 1) * H, dh.data() + b * H);
-                             }
-                             if (need_w) {  // dW_hh = da^T h: [4H,B] x [B,H]
-                               dw = Tensor::empty({G, H});
-                               simd::gemm<real>(true, false, G, H, B, real(1), pda, G, h.data(), H,
-                                                real(0), dw.data(), H);
-                             }
-                             return std::vector<Tensor>{need_gx ? da : Tensor(), dh, dc, dw};
-                           });
+  auto outs = record_multi(
+      "lstm_cell_fused", {h1, c1}, {gx, h, c, w_hh},
+      [acts, tc, h, c, w_hh, mask, B, H, G, need_gx, need_h, need_c,
+       need_w](const std::vector<Tensor>& go) {
+        const real* pm = mask.defined() ? mask.data() : nullptr;
+        Tensor da = Tensor::empty({B, G});  // dL/da, which is also dL/dgx
+        Tensor dc = need_c ? Tensor::empty({B, H}) : Tensor();
+        step_backward(B, H, go[0].data(), go[1].data(), acts.data(), tc.data(), c.data(), pm, 1,
+                      da.data(), need_c ? dc.data() : nullptr);
+        Tensor dh, dw;
+        if (need_h) {
+          dh = Tensor::empty({B, H});
+          step_backward_dh(B, H, da.data(), w_hh.data(), go[0].data(), pm, 1, dh.data());
+        }
+        if (need_w) {  // dW_hh = da^T h: [4H,B] x [B,H]
+          dw = Tensor::empty({G, H});
+          simd::gemm<real>(true, false, G, H, B, real(1), da.data(), G, h.data(), H, real(0),
+                           dw.data(), H);
+        }
+        return std::vector<Tensor>{need_gx ? da : Tensor(), dh, dc, dw};
+      });
   return {outs[0], outs[1]};
+}
+
+LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tensor& c0,
+                                 const Tensor& w_hh, const Tensor& mask, bool reverse) {
+  ATTN_CHECK(gx.defined() && gx.dim() == 3, "lstm_sequence_fused: gx of shape ",
+             gx.defined() ? shape_str(gx.shape()) : "undefined", " must be [B, T, 4H]");
+  const int64_t B = gx.size(0), T = gx.size(1);
+  // The step's checks, on the shapes of one step.
+  check_lstm_step("lstm_sequence_fused", Tensor::empty({B, gx.size(2)}), h0, c0, w_hh, Tensor());
+  if (mask.defined())
+    ATTN_CHECK(mask.shape() == (Shape{B, T}), "lstm_sequence_fused: mask of shape ",
+               shape_str(mask.shape()), " must be [B, T] = [", B, ",", T, "]");
+  const int64_t H = h0.size(1), G = 4 * H, BH = B * H;
+  // Saved for the backward, indexed by the step number s (t = s, or T-1-s in reverse):
+  // states h_s, c_s [T+1, B, H] (h_0 = h0: the state each step read), acts [T, B, 4H],
+  // tc [T, B, H].
+  Tensor hs = Tensor::empty({T + 1, B, H}), cs = Tensor::empty({T + 1, B, H});
+  Tensor acts = Tensor::empty({T, B, G}), tc = Tensor::empty({T, B, H});
+  Tensor out = Tensor::empty({B, T, H});
+  real *phs = hs.data(), *pcs = cs.data(), *pout = out.data();
+  std::copy(h0.data(), h0.data() + BH, phs);
+  std::copy(c0.data(), c0.data() + BH, pcs);
+  const real* pm = mask.defined() ? mask.data() : nullptr;
+  for (int64_t s = 0; s < T; ++s) {
+    const int64_t t = reverse ? T - 1 - s : s;
+    step_forward(B, H, gx.data() + t * G, T * G, phs + s * BH, pcs + s * BH, w_hh.data(),
+                 pm ? pm + t : nullptr, T, acts.data() + s * B * G, tc.data() + s * BH,
+                 phs + (s + 1) * BH, pcs + (s + 1) * BH);
+    for (int64_t b = 0; b < B; ++b) {  // out[b, t] = h_{s+1}[b], or 0 past the sequence's end
+      real* dst = pout + (b * T + t) * H;
+      const real* src = phs + (s + 1) * BH + b * H;
+      if (pm && pm[b * T + t] == 0)
+        std::fill(dst, dst + H, real(0));
+      else
+        std::copy(src, src + H, dst);
+    }
+  }
+  Tensor h_n = Tensor::empty({B, H}), c_n = Tensor::empty({B, H});
+  std::copy(phs + T * BH, phs + (T + 1) * BH, h_n.data());
+  std::copy(pcs + T * BH, pcs + (T + 1) * BH, c_n.data());
+
+  const bool need_gx = gx.requires_grad(), need_w = w_hh.requires_grad();
+  auto outs = record_multi(
+      "lstm_sequence_fused", {out, h_n, c_n}, {gx, h0, c0, w_hh},
+      [hs, cs, acts, tc, w_hh, mask, B, T, H, G, BH, reverse, need_gx,
+       need_w](const std::vector<Tensor>& go) {
+        const real* pdout = go[0].data();
+        const real* pm = mask.defined() ? mask.data() : nullptr;
+        // dh, dc: the gradient reaching the state after step s, walked from s = T-1 down.
+        Tensor dh = go[1].clone().detach(), dc = go[2].clone().detach();
+        Tensor dh_prev = Tensor::empty({B, H});
+        Tensor da_all = Tensor::empty({T, B, G});  // dL/da of every step, for one dW GEMM
+        Tensor dgx = need_gx ? Tensor::zeros({B, T, G}) : Tensor();
+        real *pdh = dh.data(), *pdc = dc.data(), *pdhp = dh_prev.data();
+        for (int64_t s = T - 1; s >= 0; --s) {
+          const int64_t t = reverse ? T - 1 - s : s;
+          // in the forward pass out[b, t] = h_{s+1}[b] (unless masked): its gradient joins dh.
+          for (int64_t b = 0; b < B; ++b)
+            if (!pm || pm[b * T + t] != 0)
+              simd::add(pdh + b * H, pdout + (b * T + t) * H, pdh + b * H, H);
+          real* da = da_all.data() + s * B * G;
+          step_backward(B, H, pdh, pdc, acts.data() + s * B * G, tc.data() + s * BH,
+                        cs.data() + s * BH, pm ? pm + t : nullptr, T, da, pdc);
+          step_backward_dh(B, H, da, w_hh.data(), pdh, pm ? pm + t : nullptr, T, pdhp);
+          std::swap(pdh, pdhp);
+          if (need_gx)  // in the forward pass a = gx + h W_hh^T, so dgx[:, t] = da
+            for (int64_t b = 0; b < B; ++b)
+              std::copy(da + b * G, da + (b + 1) * G, dgx.data() + (b * T + t) * G);
+        }
+        // dh now holds dL/dh0 (after an even number of swaps it is in dh, else in dh_prev).
+        Tensor dh0 = Tensor::empty({B, H});
+        std::copy(pdh, pdh + BH, dh0.data());
+        Tensor dw;
+        if (need_w) {  // dW_hh = sum_s da_s^T h_s: one GEMM over all T * B rows
+          dw = Tensor::empty({G, H});
+          simd::gemm<real>(true, false, G, H, T * B, real(1), da_all.data(), G, hs.data(), H,
+                           real(0), dw.data(), H);
+        }
+        return std::vector<Tensor>{dgx, dh0, dc, dw};
+      });
+  return {outs[0], outs[1], outs[2]};
 }
 
 // The reference: the same step from primitive ops, each with its own node.
