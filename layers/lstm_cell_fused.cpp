@@ -24,6 +24,13 @@
 //     dW_hh = da^T h                             [4H,B] x [B,H], one GEMM; the engine sums
 //                                                the steps' contributions into W_hh.grad
 //   a carried row (mask 0) passed h and c through: dh_b = dh'_b, dc_b = dc'_b, da_b = 0.
+//
+// Over a whole sequence (lstm_sequence_fused), step s reads the state (h_s, c_s) and writes
+// (h_{s+1}, c_{s+1}); out[:, t] = h_{s+1}. In the forward pass h_{s+1} went both to the output
+// and to step s+1, so walking s = T-1 .. 0 the gradient reaching it is
+//   dh_{s+1} = dout[:, t] + (dh from step s+1's backward),  dc_{s+1} = dc from step s+1,
+// starting from dh_T = dh_n, dc_T = dc_n. Every step used the same W_hh, so
+//   dW_hh = sum_s da_s^T h_s = [da_0; ..; da_{T-1}]^T [h_0; ..; h_{T-1}]   one GEMM, K = T*B.
 #include "layers/lstm_cell_fused.h"
 
 #include <algorithm>
@@ -186,8 +193,17 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
   ATTN_CHECK(gx.defined() && gx.dim() == 3, "lstm_sequence_fused: gx of shape ",
              gx.defined() ? shape_str(gx.shape()) : "undefined", " must be [B, T, 4H]");
   const int64_t B = gx.size(0), T = gx.size(1);
-  // The step's checks, on the shapes of one step.
-  check_lstm_step("lstm_sequence_fused", Tensor::empty({B, gx.size(2)}), h0, c0, w_hh, Tensor());
+  ATTN_CHECK(h0.defined() && c0.defined() && w_hh.defined(),
+             "lstm_sequence_fused: h0, c0 and w_hh must all be defined");
+  ATTN_CHECK(w_hh.dim() == 2 && w_hh.size(0) == 4 * w_hh.size(1),
+             "lstm_sequence_fused: w_hh of shape ", shape_str(w_hh.shape()), " must be [4H, H]");
+  ATTN_CHECK(gx.size(2) == w_hh.size(0), "lstm_sequence_fused: gx of shape ", shape_str(gx.shape()),
+             " must be [B, T, 4H] with 4H = ", w_hh.size(0), " (w_hh ", shape_str(w_hh.shape()),
+             ")");
+  const Shape state{B, w_hh.size(1)};
+  ATTN_CHECK(h0.shape() == state && c0.shape() == state, "lstm_sequence_fused: h0 of shape ",
+             shape_str(h0.shape()), " and c0 of shape ", shape_str(c0.shape()),
+             " must be [B, H] = ", shape_str(state));
   if (mask.defined())
     ATTN_CHECK(mask.shape() == (Shape{B, T}), "lstm_sequence_fused: mask of shape ",
                shape_str(mask.shape()), " must be [B, T] = [", B, ",", T, "]");

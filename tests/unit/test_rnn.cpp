@@ -433,6 +433,18 @@ TEST(Rnn, ErrorsNameTheLayerAndTheShapes) {
                             Tensor::zeros({12, 4}));
       },
       {"lstm_cell_fused", "w_hh", "[12,4]", "[4H, H]"});
+  expect_error(
+      [&] {
+        nn::lstm_sequence_fused(Tensor::zeros({3, 5, 15}), Tensor::zeros({3, 4}),
+                                Tensor::zeros({3, 4}), Tensor::zeros({16, 4}));
+      },
+      {"lstm_sequence_fused", "gx", "[3,5,15]", "4H = 16"});
+  expect_error(
+      [&] {
+        nn::lstm_sequence_fused(Tensor::zeros({3, 5, 16}), Tensor::zeros({2, 4}),
+                                Tensor::zeros({3, 4}), Tensor::zeros({16, 4}));
+      },
+      {"lstm_sequence_fused", "h0", "[2,4]", "[3,4]"});
 }
 
 }  // namespace
