@@ -196,14 +196,20 @@ void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64
     } else if (ldb <= INT32_MAX / V::lanes) {  // op(B)(p, j) = B[j * ldb + p]: a gather
       // For each p, the NR values of column p of stored B^T, one vector at a time; the NR
       // source rows stay in L1 across neighbouring p.
-      const int full = n / V::lanes * V::lanes;
+      constexpr int L = V::lanes;
+      const int32_t stride = static_cast<int32_t>(ldb);
       const T* s = B + (j0 + jr) * ldb + p0;
       for (int64_t p = 0; p < kc; ++p) {
         T* dp = d + p * NR;
-        for (int j = 0; j < full; j += V::lanes)
-          V::store(dp + j, V::gather(s + j * ldb + p, static_cast<int32_t>(ldb)));
-        for (int j = full; j < n; ++j) dp[j] = s[j * ldb + p];
-        for (int j = n; j < NR; ++j) dp[j] = T(0);
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; j += L) {
+          if (j + L <= n)
+            V::store(dp + j, V::gather(s + j * ldb + p, stride));
+          else if (j < n)
+            V::store(dp + j, V::gather_partial(s + j * ldb + p, stride, n - j));
+          else
+            V::store(dp + j, V::zero());
+        }
       }
     } else {  // rows too far apart for 32-bit gather offsets: element by element
       for (int j = 0; j < n; ++j) {

@@ -15,7 +15,7 @@
 //   lanes, load/store (unaligned), load_partial/store_partial (the first n lanes),
 //   broadcast, zero, add/sub/mul/div (and + - * /),
 //   fma(a, b, c) = a*b + c, max/min, reduce_sum, reduce_max, abs, select_lt,
-//   gather(p, stride) (lane i <- p[i * stride], for packing transposed panels),
+//   gather/gather_partial(p, stride) (lane i <- p[i * stride], for transposed panels),
 // and for float only round (to nearest even) and ldexp (for the polynomial exp).
 // Porting to a new target means writing one more pair of specialisations here.
 //
@@ -103,8 +103,12 @@ struct ScalarLane {
   static void store_partial(T* p, Self a, int n) {
     if (n > 0) *p = a.v;
   }
-  // Lane i <- p[i * stride] (one lane here: just p[0]).
+  // Lane i <- p[i * stride] (one lane here: just p[0]); gather_partial fills the first n
+  // lanes so and zeroes the rest, reading nothing past them.
   static Self gather(const T* p, int32_t /*stride*/) { return make(*p); }
+  static Self gather_partial(const T* p, int32_t /*stride*/, int n) {
+    return make(n > 0 ? *p : T(0));
+  }
   // a * 2^n, n integer-valued; a NaN n gives NaN (casting NaN to int would be undefined).
   static Self ldexp(Self a, Self n) {
     return make(std::isnan(n.v) ? n.v : std::ldexp(a.v, static_cast<int>(n.v)));
@@ -143,6 +147,11 @@ struct Vec<float> {
   static Vec gather(const float* p, int32_t stride) {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     return {_mm512_i32gather_ps(_mm512_mullo_epi32(iota, _mm512_set1_epi32(stride)), p, 4)};
+  }
+  static Vec gather_partial(const float* p, int32_t stride, int n) {
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return {_mm512_mask_i32gather_ps(_mm512_setzero_ps(), static_cast<__mmask16>((1u << n) - 1),
+                                     _mm512_mullo_epi32(iota, _mm512_set1_epi32(stride)), p, 4)};
   }
   static Vec broadcast(float x) { return {_mm512_set1_ps(x)}; }
   static Vec zero() { return {_mm512_setzero_ps()}; }
@@ -184,6 +193,11 @@ struct Vec<double> {
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return {_mm512_i32gather_pd(_mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), p, 8)};
   }
+  static Vec gather_partial(const double* p, int32_t stride, int n) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return {_mm512_mask_i32gather_pd(_mm512_setzero_pd(), static_cast<__mmask8>((1u << n) - 1),
+                                     _mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), p, 8)};
+  }
   static Vec broadcast(double x) { return {_mm512_set1_pd(x)}; }
   static Vec zero() { return {_mm512_setzero_pd()}; }
   static Vec add(Vec a, Vec b) { return {_mm512_add_pd(a.v, b.v)}; }
@@ -220,6 +234,12 @@ struct Vec<float> {
   static Vec gather(const float* p, int32_t stride) {
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return {_mm256_i32gather_ps(p, _mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)), 4)};
+  }
+  static Vec gather_partial(const float* p, int32_t stride, int n) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return {_mm256_mask_i32gather_ps(_mm256_setzero_ps(), p,
+                                     _mm256_mullo_epi32(iota, _mm256_set1_epi32(stride)),
+                                     _mm256_castsi256_ps(mask(n)), 4)};
   }
   static Vec broadcast(float x) { return {_mm256_set1_ps(x)}; }
   static Vec zero() { return {_mm256_setzero_ps()}; }
@@ -279,6 +299,12 @@ struct Vec<double> {
     const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
     return {_mm256_i32gather_pd(p, _mm_mullo_epi32(iota, _mm_set1_epi32(stride)), 8)};
   }
+  static Vec gather_partial(const double* p, int32_t stride, int n) {
+    const __m128i iota = _mm_setr_epi32(0, 1, 2, 3);
+    return {_mm256_mask_i32gather_pd(_mm256_setzero_pd(), p,
+                                     _mm_mullo_epi32(iota, _mm_set1_epi32(stride)),
+                                     _mm256_castsi256_pd(mask(n)), 8)};
+  }
   static Vec broadcast(double x) { return {_mm256_set1_pd(x)}; }
   static Vec zero() { return {_mm256_setzero_pd()}; }
   static Vec add(Vec a, Vec b) { return {_mm256_add_pd(a.v, b.v)}; }
@@ -326,6 +352,11 @@ struct Vec<float> {
   }
   static Vec gather(const float* p, int32_t stride) {  // NEON has no gather instruction
     const float t[4] = {p[0], p[stride], p[2 * stride], p[3 * stride]};
+    return {vld1q_f32(t)};
+  }
+  static Vec gather_partial(const float* p, int32_t stride, int n) {
+    float t[4] = {0, 0, 0, 0};
+    for (int i = 0; i < n; ++i) t[i] = p[i * stride];
     return {vld1q_f32(t)};
   }
   static Vec broadcast(float x) { return {vdupq_n_f32(x)}; }
@@ -376,6 +407,11 @@ struct Vec<double> {
   }
   static Vec gather(const double* p, int32_t stride) {
     const double t[2] = {p[0], p[stride]};
+    return {vld1q_f64(t)};
+  }
+  static Vec gather_partial(const double* p, int32_t stride, int n) {
+    double t[2] = {0, 0};
+    for (int i = 0; i < n; ++i) t[i] = p[i * stride];
     return {vld1q_f64(t)};
   }
   static Vec broadcast(double x) { return {vdupq_n_f64(x)}; }
