@@ -125,7 +125,7 @@ inline void adam_lanes(int64_t i, real* theta, const real* g, real* m, real* v,
 }
 
 // θ, g, m, v: one parameter's n numbers each (flattened), updated in place.
-// Measured ~4-5x faster than the one-lane loop (ATTN_FORCE_SCALAR) on AVX2.
+// Measured 3-5x faster than the one-lane loop (ATTN_FORCE_SCALAR) on a Xeon.
 void adam_update(int64_t n, real* theta, const real* g, real* m, real* v, const Coefficients& c) {
   using R = Reg<real>;
   int64_t i = 0;
