@@ -77,7 +77,11 @@ struct Engine {
         else
           gouts[i] = Tensor::zeros(node->output_shapes_[i]);  // an output nobody used
       }
-      if (!any) continue;  // unreachable from the loss through this path
+      if (!any) {  // no gradient reaches it (its outputs were not used by the loss)
+        gouts.clear();
+        if (!retain_graph) node->backward_ = nullptr;
+        continue;
+      }
       std::vector<Tensor> gins = node->backward_(gouts);
       ATTN_CHECK(gins.size() == node->inputs_.size(), "backward of '", node->op_, "' returned ",
                  gins.size(), " gradients for ", node->inputs_.size(), " inputs");

@@ -25,6 +25,9 @@ Node::~Node() {
       const auto& impl = t.impl_ptr();
       if (impl && impl.use_count() == 1 && impl->grad_fn && impl->grad_fn.use_count() == 1)
         doomed.push_back(std::move(impl->grad_fn));
+      // Drop this handle now: an op that read the same tensor twice (x * x)
+      // holds two, and only the last one sees use_count() == 1.
+      t = Tensor();
     }
     n.inputs_.clear();
   };

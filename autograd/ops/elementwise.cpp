@@ -27,10 +27,27 @@ Tensor map2(const char* op, const Tensor& a, const Tensor& b, F f) {
     const real s = pb[0];
     for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], s);
   } else {
-    detail::broadcast_for_each<2>(
+    detail::broadcast_rows<2>(
         out.shape(),
         {broadcast_strides(a.shape(), out.shape()), broadcast_strides(b.shape(), out.shape())},
-        [&](int64_t i, const std::array<int64_t, 2>& o) { po[i] = f(pa[o[0]], pb[o[1]]); });
+        [&](int64_t o, const std::array<int64_t, 2>& off, const std::array<int64_t, 2>& st,
+            int64_t m) {
+          const real* ra = pa + off[0];
+          const real* rb = pb + off[1];
+          real* ro = po + o;
+          // One branch per row; inside, loops of fixed strides that vectorise.
+          if (st[0] == 1 && st[1] == 1) {
+            for (int64_t j = 0; j < m; ++j) ro[j] = f(ra[j], rb[j]);
+          } else if (st[0] == 1 && st[1] == 0) {
+            const real y = rb[0];
+            for (int64_t j = 0; j < m; ++j) ro[j] = f(ra[j], y);
+          } else if (st[0] == 0 && st[1] == 1) {
+            const real x = ra[0];
+            for (int64_t j = 0; j < m; ++j) ro[j] = f(x, rb[j]);
+          } else {
+            for (int64_t j = 0; j < m; ++j) ro[j] = f(ra[j * st[0]], rb[j * st[1]]);
+          }
+        });
   }
   return out;
 }

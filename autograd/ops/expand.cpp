@@ -17,9 +17,12 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   Tensor out = Tensor::empty(shape);
   const real* px = x.data();
   real* po = out.data();
-  detail::broadcast_for_each<1>(
+  detail::broadcast_rows<1>(
       shape, {broadcast_strides(x.shape(), shape)},
-      [&](int64_t i, const std::array<int64_t, 1>& o) { po[i] = px[o[0]]; });
+      [&](int64_t o, const std::array<int64_t, 1>& off, const std::array<int64_t, 1>& st,
+          int64_t m) {
+        for (int64_t j = 0; j < m; ++j) po[o + j] = px[off[0] + j * st[0]];
+      });
   return record("expand", out, {x},
                 [xs = x.shape()](const Tensor& g) { return std::vector<Tensor>{sum_to(g, xs)}; });
 }

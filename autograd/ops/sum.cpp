@@ -42,9 +42,19 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   Tensor out = Tensor::zeros(shape);
   const real* px = x.data();
   real* po = out.data();
-  detail::broadcast_for_each<1>(
+  detail::broadcast_rows<1>(
       x.shape(), {broadcast_strides(shape, x.shape())},
-      [&](int64_t i, const std::array<int64_t, 1>& o) { po[o[0]] += px[i]; });
+      [&](int64_t i, const std::array<int64_t, 1>& off, const std::array<int64_t, 1>& st,
+          int64_t m) {
+        const real* row = px + i;
+        if (st[0] == 0) {  // the whole row folds into one output element
+          real acc = 0;
+          for (int64_t j = 0; j < m; ++j) acc += row[j];
+          po[off[0]] += acc;
+        } else {
+          for (int64_t j = 0; j < m; ++j) po[off[0] + j * st[0]] += row[j];
+        }
+      });
   return record("sum_to", out, {x},
                 [xs = x.shape()](const Tensor& g) { return std::vector<Tensor>{expand(g, xs)}; });
 }

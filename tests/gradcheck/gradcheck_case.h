@@ -31,6 +31,9 @@ std::vector<Tensor> make_inputs(const GradcheckCase& c);
 
 class OpGradcheck : public ::testing::TestWithParam<GradcheckCase> {};
 
+// A failing row prints as its name, not as a dump of bytes.
+inline void PrintTo(const GradcheckCase& c, std::ostream* os) { *os << c.name; }
+
 inline std::string case_name(const ::testing::TestParamInfo<GradcheckCase>& info) {
   return info.param.name;
 }

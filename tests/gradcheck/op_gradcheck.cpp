@@ -1,5 +1,6 @@
 // The parameterised test every table row runs: a double-precision gradcheck.
 #include <cmath>
+#include <cstdio>
 
 #include "gradcheck/gradcheck_case.h"
 
@@ -39,7 +40,9 @@ TEST_P(OpGradcheck, MatchesCentralDifferences) {
   GradcheckResult r = gradcheck(c.f, xs, c.options, c.name);
   EXPECT_TRUE(r.ok) << r.report(xs);
   EXPECT_GT(r.checked, 0) << "nothing was checked for " << c.name;
-  RecordProperty("max_rel_error", std::to_string(r.max_rel_error));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3e", r.max_rel_error);
+  RecordProperty("max_rel_error", buf);
 }
 
 }  // namespace attn::testing
