@@ -1,0 +1,388 @@
+// Conv2d: x [B, C, H, W] -> y [B, O, Ho, Wo];  weight W [O, C, kh, kw], bias b [O].
+//
+// Forward through im2col. For one image, lay every receptive field out as a column:
+//   col [C kh kw, Ho Wo],  col[(c, u, v), (i, j)] = x[c, i sh - ph + u, j sw - pw + v]  (0 outside)
+// Then the convolution is one matrix product with the weight seen as W [O, C kh kw]:
+//   y_b [O, Ho Wo] = W col + b
+// which runs on the library's GEMM (packed, register-blocked, vectorised), instead of
+// seven scalar loops. A 1x1 kernel with stride 1 and no padding needs no im2col: x_b
+// [C, H W] already is its own column matrix.
+//
+// Backward. In the forward pass y_b = W col_b + b, so now, for each image b:
+//   dW   += dy_b col_b^T          [O, Ho Wo] x [Ho Wo, C kh kw]  (summed over the batch)
+//   dcol  = W^T dy_b              [C kh kw, O] x [O, Ho Wo]
+//   dx_b  = col2im(dcol)          each entry of dcol goes back to the pixel it was copied
+//                                 from; a pixel seen by several windows adds them all
+//   db   += sum over positions of dy_b
+// col_b is computed again in the backward rather than kept from the forward: it is
+// C kh kw / C = kh kw times the size of the input (9x for 3x3), and rebuilding it costs far
+// less than the two products.
+//
+// Threads: the images of a batch are independent, so with several threads each thread
+// takes whole images (its own column buffer, its own partial dW, summed at the end); the
+// GEMM inside then runs on one thread. With one image, or one thread, the images go in
+// order and the GEMM threads itself.
+#include "layers/conv2d.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "autograd/error.h"
+#include "autograd/node.h"
+#include "autograd/parallel.h"
+#include "autograd/simd/gemm.h"
+#include "layers/init.h"
+
+#ifdef ATTN_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace attn::nn {
+
+namespace {
+
+// The sizes of one convolution, checked.
+struct ConvGeometry {
+  int64_t B, C, H, W;  // input
+  int64_t O, kh, kw;   // weight
+  int64_t sh, sw, ph, pw;
+  int64_t Ho, Wo;                            // output
+  int64_t K() const { return C * kh * kw; }  // rows of a column matrix
+  int64_t N() const { return Ho * Wo; }      // output positions of one image
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+std::string size2_str(Size2 s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
+// op names the caller ("Conv2d" for the layer, "conv2d" for the function); `layer` words the
+// channel error for a layer user (who set in_channels, not a weight).
+ConvGeometry check_conv2d(const char* op, bool layer, const Tensor& x, const Tensor& weight,
+                          const Tensor& bias, Size2 stride, Size2 padding) {
+  ATTN_CHECK(x.defined(), op, ": the input is undefined");
+  ATTN_CHECK(weight.defined(), op, ": the weight is undefined");
+  ATTN_CHECK(weight.dim() == 4, op, ": weight of shape ", shape_str(weight.shape()),
+             " must be 4-D [out_channels, in_channels, kh, kw]");
+  ATTN_CHECK(x.dim() == 4, op, ": input of shape ", shape_str(x.shape()), " has ", x.dim(),
+             " dimensions; expected 4: [batch, channels, height, width]");
+  ConvGeometry g{};
+  g.B = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
+  g.O = weight.size(0), g.kh = weight.size(2), g.kw = weight.size(3);
+  if (layer)
+    ATTN_CHECK(g.C == weight.size(1), op, ": input ", shape_str(x.shape()), " has ", g.C,
+               " channels, the layer expects ", weight.size(1));
+  else
+    ATTN_CHECK(g.C == weight.size(1), op, ": input ", shape_str(x.shape()), " has ", g.C,
+               " channels, the weight ", shape_str(weight.shape()), " expects ", weight.size(1));
+  ATTN_CHECK(stride.h > 0 && stride.w > 0, op, ": stride ", size2_str(stride),
+             " must be positive in both dimensions");
+  ATTN_CHECK(padding.h >= 0 && padding.w >= 0, op, ": padding ", size2_str(padding),
+             " must be >= 0 in both dimensions");
+  g.sh = stride.h, g.sw = stride.w, g.ph = padding.h, g.pw = padding.w;
+  const int64_t Hp = g.H + 2 * g.ph, Wp = g.W + 2 * g.pw;
+  ATTN_CHECK(g.kh <= Hp && g.kw <= Wp, op, ": kernel ", g.kh, "x", g.kw,
+             " is larger than the padded input ", Hp, "x", Wp, " (input ", shape_str(x.shape()),
+             ", padding ", size2_str(padding), ")");
+  if (bias.defined())
+    ATTN_CHECK(bias.shape() == Shape{g.O}, op, ": bias of shape ", shape_str(bias.shape()),
+               " does not match out_channels = ", g.O, " (expected [", g.O, "])");
+  g.Ho = (Hp - g.kh) / g.sh + 1;
+  g.Wo = (Wp - g.kw) / g.sw + 1;
+  return g;
+}
+
+// The output columns j whose input column j sw - pw + v lies inside [0, W): [lo, hi).
+// Outside it the column matrix holds padding zeros.
+struct ValidRange {
+  int64_t lo, hi;
+};
+ValidRange valid_cols(const ConvGeometry& g, int64_t v) {
+  const int64_t off = g.pw - v;  // iw = j sw - off
+  int64_t lo = off > 0 ? (off + g.sw - 1) / g.sw : 0;
+  int64_t hi = g.W - 1 + off >= 0 ? (g.W - 1 + off) / g.sw + 1 : 0;
+  lo = std::min(lo, g.Wo);
+  hi = std::clamp(hi, lo, g.Wo);
+  return {lo, hi};
+}
+
+// im2col for one image: x [C, H, W] -> col [C kh kw, Ho Wo]. One row of col per tap
+// (c, u, v); a row is Ho runs of Wo values, each a (strided) slice of one input row with
+// zeros where the window hangs over the border.
+template <typename T>
+void im2col(const ConvGeometry& g, const T* x, T* col) {
+  const int64_t N = g.N();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t u = 0; u < g.kh; ++u)
+      for (int64_t v = 0; v < g.kw; ++v) {
+        T* row = col + ((c * g.kh + u) * g.kw + v) * N;
+        const auto [lo, hi] = valid_cols(g, v);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          T* d = row + i * g.Wo;
+          const int64_t ih = i * g.sh - g.ph + u;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(d, d + g.Wo, T(0));
+            continue;
+          }
+          const T* src = x + (c * g.H + ih) * g.W;  // input row ih; column j reads j sw - off
+          const int64_t off = g.pw - v;
+          std::fill(d, d + lo, T(0));
+          if (g.sw == 1)
+            std::memcpy(d + lo, src + (lo - off), sizeof(T) * (hi - lo));
+          else
+            for (int64_t j = lo; j < hi; ++j) d[j] = src[j * g.sw - off];
+          std::fill(d + hi, d + g.Wo, T(0));
+        }
+      }
+}
+
+// col2im for one image, the adjoint of im2col: dx [C, H, W] += each entry of dcol put back
+// where im2col took it from (overlapping windows add up; padding entries are dropped).
+template <typename T>
+void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
+  const int64_t N = g.N();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t u = 0; u < g.kh; ++u)
+      for (int64_t v = 0; v < g.kw; ++v) {
+        const T* row = dcol + ((c * g.kh + u) * g.kw + v) * N;
+        const auto [lo, hi] = valid_cols(g, v);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          const int64_t ih = i * g.sh - g.ph + u;
+          if (ih < 0 || ih >= g.H) continue;
+          const T* s = row + i * g.Wo;
+          T* dst = dx + (c * g.H + ih) * g.W;
+          const int64_t off = g.pw - v;
+          if (g.sw == 1)
+            for (int64_t j = lo; j < hi; ++j) dst[j - off] += s[j];
+          else
+            for (int64_t j = lo; j < hi; ++j) dst[j * g.sw - off] += s[j];
+        }
+      }
+}
+
+// How many threads take images in parallel: 1 (the images in order) unless there are
+// several threads, several images and enough work per image to cover a thread's start-up.
+int batch_threads(const ConvGeometry& g) {
+  const int nt = get_num_threads();
+  if (nt <= 1 || g.B <= 1) return 1;
+  if (g.O * g.K() * g.N() < (int64_t{1} << 15)) return 1;
+  return static_cast<int>(std::min<int64_t>(nt, g.B));
+}
+
+// Runs body(b, t) for every image b, where t in [0, nt) names the thread (its scratch).
+template <typename Body>
+void for_each_image(int nt, int64_t B, Body&& body) {
+#ifdef ATTN_HAVE_OPENMP
+  if (nt > 1) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t b = 0; b < B; ++b) body(b, omp_get_thread_num());
+    return;
+  }
+#endif
+  (void)nt;
+  for (int64_t b = 0; b < B; ++b) body(b, 0);
+}
+
+Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& weight,
+                   const Tensor& bias, Size2 stride, Size2 padding) {
+  const ConvGeometry g = check_conv2d(op, layer, x, weight, bias, stride, padding);
+  const int64_t K = g.K(), N = g.N(), O = g.O;
+  Tensor y = Tensor::empty({g.B, O, g.Ho, g.Wo});
+  const int nt = batch_threads(g);
+  const bool pointwise = g.pointwise();
+  // One column buffer per thread, reused image after image.
+  std::vector<std::vector<real>> cols(pointwise ? 0 : nt, std::vector<real>(K * N));
+  const real* px = x.data();
+  const real* pw = weight.data();
+  const real* pb = bias.defined() ? bias.data() : nullptr;
+  real* py = y.data();
+  for_each_image(nt, g.B, [&](int64_t b, int t) {
+    const real* xb = px + b * g.C * g.H * g.W;
+    const real* col = xb;
+    if (!pointwise) {
+      im2col(g, xb, cols[t].data());
+      col = cols[t].data();
+    }
+    real* yb = py + b * O * N;
+    simd::gemm<real>(false, false, O, N, K, real(1), pw, K, col, N, real(0), yb, N);  // W col
+    if (pb)
+      for (int64_t o = 0; o < O; ++o) {
+        real* r = yb + o * N;
+        for (int64_t n = 0; n < N; ++n) r[n] += pb[o];
+      }
+  });
+
+  std::vector<Tensor> inputs{x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return record("conv2d", y, std::move(inputs), [x, weight, bias, g](const Tensor& gy) {
+    const int64_t K = g.K(), N = g.N(), O = g.O;
+    const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
+    const bool pointwise = g.pointwise();
+    const int nt = batch_threads(g);
+    const real* pg = gy.data();
+    const real* px = x.data();
+    const real* pw = weight.data();
+    Tensor gx = need_x ? Tensor::zeros(x.shape()) : Tensor();
+    Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
+    // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW
+    // (thread 0 adds straight into gw).
+    std::vector<std::vector<real>> cols(pointwise || !need_w ? 0 : nt, std::vector<real>(K * N));
+    std::vector<std::vector<real>> dcols(pointwise || !need_x ? 0 : nt, std::vector<real>(K * N));
+    std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
+    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(O * K, real(0));
+    if (need_x || need_w)
+      for_each_image(nt, g.B, [&](int64_t b, int t) {
+        const real* gyb = pg + b * O * N;  // dy_b [O, N]
+        if (need_w) {
+          const real* xb = px + b * g.C * g.H * g.W;
+          const real* col = xb;
+          if (!pointwise) {
+            im2col(g, xb, cols[t].data());
+            col = cols[t].data();
+          }
+          real* dw = t == 0 ? gw.data() : gw_part[t].data();
+          // dW += dy_b col_b^T: [O, N] x [N, K], accumulated (beta = 1).
+          simd::gemm<real>(false, true, O, K, N, real(1), gyb, N, col, N, real(1), dw, K);
+        }
+        if (need_x) {
+          real* dxb = gx.data() + b * g.C * g.H * g.W;
+          if (pointwise) {
+            // dx_b = W^T dy_b directly: [C, O] x [O, H W].
+            simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dxb, N);
+          } else {
+            real* dcol = dcols[t].data();
+            simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dcol, N);
+            col2im(g, dcol, dxb);
+          }
+        }
+      });
+    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) {
+      real* dw = gw.data();
+      for (int64_t i = 0; i < O * K; ++i) dw[i] += gw_part[t][i];
+    }
+    std::vector<Tensor> grads{gx, gw};
+    if (bias.defined()) {
+      Tensor gb;
+      if (bias.requires_grad()) {
+        // db[o] = sum over images and positions of dy[b, o, :], summed in double.
+        gb = Tensor::empty({O});
+        for (int64_t o = 0; o < O; ++o) {
+          double s = 0;
+          for (int64_t b = 0; b < g.B; ++b) {
+            const real* r = pg + (b * O + o) * N;
+            real part = 0;
+            for (int64_t n = 0; n < N; ++n) part += r[n];
+            s += part;
+          }
+          gb.data()[o] = static_cast<real>(s);
+        }
+      }
+      grads.push_back(gb);
+    }
+    return grads;
+  });
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
+              Size2 padding) {
+  return conv2d_impl("conv2d", false, x, weight, bias, stride, padding);
+}
+
+// The reference: y[b,o,i,j] = bias[o] + sum_{c,u,v} W[o,c,u,v] x[b,c,i sh-ph+u, j sw-pw+v],
+// one term at a time. In the backward the same seven loops visit the same terms; each
+// term W x sends dy W to x's pixel and dy x to W's tap.
+Tensor conv2d_naive(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
+                    Size2 padding) {
+  const ConvGeometry g = check_conv2d("conv2d_naive", false, x, weight, bias, stride, padding);
+  Tensor y = Tensor::empty({g.B, g.O, g.Ho, g.Wo});
+  const real* px = x.data();
+  const real* pw = weight.data();
+  const real* pb = bias.defined() ? bias.data() : nullptr;
+  real* py = y.data();
+  // Index helpers: x[b, c, ih, iw], W[o, c, u, v].
+  auto xi = [g](int64_t b, int64_t c, int64_t ih, int64_t iw) {
+    return ((b * g.C + c) * g.H + ih) * g.W + iw;
+  };
+  auto wi = [g](int64_t o, int64_t c, int64_t u, int64_t v) {
+    return ((o * g.C + c) * g.kh + u) * g.kw + v;
+  };
+  for (int64_t b = 0; b < g.B; ++b)
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t i = 0; i < g.Ho; ++i)
+        for (int64_t j = 0; j < g.Wo; ++j) {
+          double acc = pb ? pb[o] : 0.0;
+          for (int64_t c = 0; c < g.C; ++c)
+            for (int64_t u = 0; u < g.kh; ++u)
+              for (int64_t v = 0; v < g.kw; ++v) {
+                const int64_t ih = i * g.sh - g.ph + u, iw = j * g.sw - g.pw + v;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;  // padding: 0
+                acc += double(pw[wi(o, c, u, v)]) * px[xi(b, c, ih, iw)];
+              }
+          py[((b * g.O + o) * g.Ho + i) * g.Wo + j] = static_cast<real>(acc);
+        }
+
+  std::vector<Tensor> inputs{x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return record("conv2d_naive", y, std::move(inputs),
+                [x, weight, bias, g, xi, wi](const Tensor& gy) {
+                  Tensor gx = Tensor::zeros(x.shape()), gw = Tensor::zeros(weight.shape()),
+                         gb = Tensor::zeros({g.O});
+                  const real* pg = gy.data();
+                  const real* px = x.data();
+                  const real* pw = weight.data();
+                  for (int64_t b = 0; b < g.B; ++b)
+                    for (int64_t o = 0; o < g.O; ++o)
+                      for (int64_t i = 0; i < g.Ho; ++i)
+                        for (int64_t j = 0; j < g.Wo; ++j) {
+                          const real d = pg[((b * g.O + o) * g.Ho + i) * g.Wo + j];
+                          gb.data()[o] += d;  // in the forward: + bias[o]
+                          for (int64_t c = 0; c < g.C; ++c)
+                            for (int64_t u = 0; u < g.kh; ++u)
+                              for (int64_t v = 0; v < g.kw; ++v) {
+                                const int64_t ih = i * g.sh - g.ph + u, iw = j * g.sw - g.pw + v;
+                                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                // in the forward: + W[o,c,u,v] x[b,c,ih,iw]
+                                gx.data()[xi(b, c, ih, iw)] += d * pw[wi(o, c, u, v)];
+                                gw.data()[wi(o, c, u, v)] += d * px[xi(b, c, ih, iw)];
+                              }
+                        }
+                  std::vector<Tensor> grads{gx, gw};
+                  if (bias.defined()) grads.push_back(gb);
+                  return grads;
+                });
+}
+
+Conv2d::Conv2d(const Conv2dOptions& opts) : Module("Conv2d"), options(opts) {
+  const Size2 k = opts.kernel_size(), s = opts.stride(), p = opts.padding();
+  ATTN_CHECK(opts.in_channels() > 0 && opts.out_channels() > 0,
+             "Conv2d: channels must be > 0, got in_channels = ", opts.in_channels(),
+             ", out_channels = ", opts.out_channels());
+  ATTN_CHECK(k.h > 0 && k.w > 0, "Conv2d: kernel_size ", size2_str(k), " must be positive");
+  ATTN_CHECK(s.h > 0 && s.w > 0, "Conv2d: stride ", size2_str(s),
+             " must be positive in both dimensions");
+  ATTN_CHECK(p.h >= 0 && p.w >= 0, "Conv2d: padding ", size2_str(p),
+             " must be >= 0 in both dimensions");
+  weight = Tensor::empty({opts.out_channels(), opts.in_channels(), k.h, k.w});
+  register_parameter("weight", weight);
+  if (opts.bias()) {
+    bias = Tensor::empty({opts.out_channels()});
+    register_parameter("bias", bias);
+  }
+  reset_parameters();
+}
+
+void Conv2d::reset_parameters() {
+  init::kaiming_uniform_(weight, std::sqrt(5.0));
+  const Size2 k = options.kernel_size();
+  if (bias.defined()) init::bias_uniform_(bias, options.in_channels() * k.h * k.w);
+}
+
+Tensor Conv2d::forward(const Tensor& x) const {
+  return conv2d_impl("Conv2d", true, x, weight, bias, options.stride(), options.padding());
+}
+
+}  // namespace attn::nn
