@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Model training steps, ours beside PyTorch's, in the same run (BENCHMARKS.md sections 2, 3).
+
+usage: /usr/bin/python3 bench/run_model_bench.py [--build DIR] [--threads 1 2] [--repeat R]
+                                                 [--steps N] [--model NAME ...]
+
+For each thread count and model it runs, one after the other and each in its own process
+under /usr/bin/time -v, our DIR/bin/bench_models --model NAME and PyTorch on
+shared/reference/torch_models.py's models (bench/torch_models_clocks.py THREADS NAME, which
+imports them and times the same step by the wall clock and by the process CPU clock;
+--peer torch_models runs torch_models.py itself, wall clock only); R times, interleaved, so
+both see the same load. It prints one table: median ms per step of each (the median over
+the R runs of each run's median step), by the wall clock and by CPU time, their ratios (the
+median of the R per-run ratios: ours / PyTorch's, < 1 means ours is faster) and the peak
+resident memory of each process ("Maximum resident set size", the largest over the runs).
+On a machine that other programs load, the CPU-time ratio on 1 thread is the steadier one.
+Run it with Debian's /usr/bin/python3 (the one that has torch); the script only starts
+processes, so the interpreter does not matter for itself.
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MODELS = ["seq2seq_bottleneck", "seq2seq_attention", "captioner_attention",
+          "self_attention_block", "sagan_2d"]
+
+
+def find_torch_script(peer):
+    if peer == "clocks":
+        return os.path.join(HERE, "torch_models_clocks.py")
+    for p in (os.path.join(ROOT, "..", "shared", "reference", "torch_models.py"),
+              "/work/shared/reference/torch_models.py"):
+        if os.path.isfile(p):
+            return os.path.abspath(p)
+    sys.exit("run_model_bench: cannot find shared/reference/torch_models.py")
+
+
+def timed(cmd, env):
+    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS in MiB)."""
+    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("run_model_bench: %s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    if not m:
+        sys.exit("run_model_bench: no 'Maximum resident set size' from /usr/bin/time -v")
+    return r.stdout, int(m.group(1)) / 1024.0
+
+
+def ms_of(out, name, who):
+    """(wall ms, CPU ms or None) from a 'name wall [cpu]' row."""
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) in (2, 3) and parts[0] == name:
+            return float(parts[1]), (float(parts[2]) if len(parts) == 3 else None)
+    sys.exit("run_model_bench: %s printed no row for %s:\n%s" % (who, name, out))
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(x, spec):
+    return "-" if x is None else spec % x
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"),
+                    help="build directory holding bin/bench_models (default: build)")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each pair (default 1)")
+    ap.add_argument("--steps", type=int, default=20, help="our timed steps (PyTorch's: 20)")
+    ap.add_argument("--model", nargs="+", default=MODELS, choices=MODELS)
+    ap.add_argument("--peer", choices=["clocks", "torch_models"], default="clocks",
+                    help="PyTorch timed by torch_models_clocks.py (default) or torch_models.py")
+    a = ap.parse_args()
+    ours_bin = os.path.join(os.path.abspath(a.build), "bin", "bench_models")
+    if not os.access(ours_bin, os.X_OK):
+        sys.exit("run_model_bench: no %s (build the target bench_models)" % ours_bin)
+    torch_py = find_torch_script(a.peer)
+
+    rows = []
+    for threads in a.threads:
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads), ATTN_THREADS=str(threads))
+        for name in a.model:
+            ours, theirs, rss_o, rss_t = [], [], 0.0, 0.0
+            for _ in range(a.repeat):
+                out, rss = timed([ours_bin, "--threads", str(threads), "--steps", str(a.steps),
+                                  "--model", name], env)
+                ours.append(ms_of(out, name, "bench_models"))
+                rss_o = max(rss_o, rss)
+                out, rss = timed(["/usr/bin/python3", torch_py, str(threads), name], env)
+                theirs.append(ms_of(out, name, os.path.basename(torch_py)))
+                rss_t = max(rss_t, rss)
+            ratio = lambda k: med([o[k] / t[k] if o[k] and t[k] else None
+                                   for o, t in zip(ours, theirs)])
+            rows.append((threads, name, med([o[0] for o in ours]), med([t[0] for t in theirs]),
+                         ratio(0), med([o[1] for o in ours]), med([t[1] for t in theirs]),
+                         ratio(1), rss_o, rss_t))
+            print("# %d thread(s) %-21s ours %s  PyTorch %s" % (
+                threads, name, " ".join("%.1f/%s" % (o[0], fmt(o[1], "%.1f")) for o in ours),
+                " ".join("%.1f/%s" % (t[0], fmt(t[1], "%.1f")) for t in theirs)),
+                file=sys.stderr, flush=True)
+
+    print("| threads | model | ours ms | PyTorch ms | ratio | ours CPU ms | PyTorch CPU ms "
+          "| CPU ratio | ours peak RSS MiB | PyTorch peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for threads, name, o, t, r, oc, tc, rc, mo, mt in rows:
+        print("| %d | %s | %.1f | %.1f | %.2f | %s | %s | %s | %.0f | %.0f |" % (
+            threads, name, o, t, r, fmt(oc, "%.1f"), fmt(tc, "%.1f"), fmt(rc, "%.2f"), mo, mt))
+
+
+if __name__ == "__main__":
+    main()
