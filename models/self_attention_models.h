@@ -1,0 +1,197 @@
+#pragma once
+// Self-attention models that label every token of a sequence (tutorial 04).
+// Shape letters: B batch, n sequence length, V source vocabulary, C classes per token,
+// E embedding width, H LSTM hidden size (2H when bidirectional), h heads.
+//
+// 1. LstmTagger with self_attention(true): the lecture's form.
+//      X = BiLSTM(Embedding(tokens))               [B, n, 2H]   (the RNN outputs)
+//      Q = X W^Q, K = X W^K, V = X W^V             [B, n, d_k], [B, n, d_k], [B, n, d_v]
+//      A = softmax(Q K^T / sqrt(d_k))              [B, n, n]    padded keys get weight 0
+//      Z = A V                                     [B, n, d_v]
+//      logits = head([X | Z])                      [B, n, C]    head: Linear, tanh, Linear
+//    Q K^T is n x n: one score per pair of positions, whatever d_k is.
+// 2. LstmTagger with self_attention(false): the same model without W^Q, W^K, W^V;
+//    logits = head(X). The baseline: whatever it gets right, the LSTM did alone.
+// 3. TransformerTagger: the encoder of Vaswani et al. 2017.
+//      x = Embedding(tokens) + PE                  [B, n, E]    sinusoidal positions
+//      x = TransformerEncoderLayer(x) N times      [B, n, E]    h heads each
+//      logits = classifier(x)                      [B, n, C]
+//
+// Every forward takes tokens [B, n] (ids, <pad> = 0 after each row's end) and lengths [B]
+// (real tokens per row, in [1, n]) and returns the logits and the attention weights, one
+// [B, h, n, n] tensor per attention layer (h = 1 for the lecture's single head; none for
+// the baseline): row i of a map is where position i looked, and it sums to 1 over the
+// row's real positions.
+//
+//   models::LstmTagger model(models::LstmTaggerOptions(vocab, 2).self_attention(true));
+//   auto [logits, attention] = model(tokens, lengths);
+//   Tensor loss = models::tagging_loss(logits, targets);    // targets [B, n], <pad> ignored
+//
+// Parameter names follow PyTorch's modules: embedding.weight, lstm.weight_ih_l0, ...,
+// self_attn.W_Q, layers.0.self_attn.in_proj_weight, classifier.weight.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "layers/embedding.h"
+#include "layers/linear.h"
+#include "layers/lstm.h"
+#include "layers/module.h"
+#include "layers/multihead_attention.h"
+#include "layers/positional_encoding.h"
+#include "layers/sequential.h"
+#include "layers/transformer_encoder_layer.h"
+
+namespace attn::models {
+
+// What every tagger returns.
+struct TaggerOutput {
+  Tensor logits;                  // [B, n, C]
+  std::vector<Tensor> attention;  // one [B, h, n, n] per attention layer, first layer first
+};
+
+// [B] lengths -> [B, n] key padding mask: 1 at positions >= the row's length, else 0.
+// Throws attn::Error for a length outside [1, n].
+Tensor padding_mask(const Tensor& lengths, int64_t n);
+
+// Cross entropy over the real positions: logits [B, n, C], targets [B, n] class ids with
+// <pad> (0) where a row has ended -> the mean over real positions.
+Tensor tagging_loss(const Tensor& logits, const Tensor& targets);
+
+// ---- the lecture's form and its baseline -------------------------------------
+class LstmTaggerOptions {
+ public:
+  LstmTaggerOptions(int64_t vocab_size, int64_t num_classes)
+      : vocab_size_(vocab_size), num_classes_(num_classes) {}
+  LstmTaggerOptions& embedding_dim(int64_t n) {
+    embedding_dim_ = n;
+    return *this;
+  }
+  LstmTaggerOptions& hidden_size(int64_t n) {  // per direction
+    hidden_size_ = n;
+    return *this;
+  }
+  LstmTaggerOptions& bidirectional(bool on) {
+    bidirectional_ = on;
+    return *this;
+  }
+  // false: no W^Q, W^K, W^V; the head reads X alone (the baseline).
+  LstmTaggerOptions& self_attention(bool on) {
+    self_attention_ = on;
+    return *this;
+  }
+  LstmTaggerOptions& d_k(int64_t n) {
+    d_k_ = n;
+    return *this;
+  }
+  LstmTaggerOptions& d_v(int64_t n) {
+    d_v_ = n;
+    return *this;
+  }
+  LstmTaggerOptions& head_hidden(int64_t n) {  // the classifier's hidden layer
+    head_hidden_ = n;
+    return *this;
+  }
+  int64_t vocab_size() const { return vocab_size_; }
+  int64_t num_classes() const { return num_classes_; }
+  int64_t embedding_dim() const { return embedding_dim_; }
+  int64_t hidden_size() const { return hidden_size_; }
+  bool bidirectional() const { return bidirectional_; }
+  bool self_attention() const { return self_attention_; }
+  int64_t d_k() const { return d_k_; }
+  int64_t d_v() const { return d_v_; }
+  int64_t head_hidden() const { return head_hidden_; }
+  // The width of X, the LSTM's output: H or 2H.
+  int64_t d_model() const { return (bidirectional_ ? 2 : 1) * hidden_size_; }
+
+ private:
+  int64_t vocab_size_, num_classes_;
+  int64_t embedding_dim_ = 32, hidden_size_ = 64;
+  bool bidirectional_ = true, self_attention_ = true;
+  int64_t d_k_ = 32, d_v_ = 32, head_hidden_ = 64;
+};
+
+class LstmTagger : public nn::Module {
+ public:
+  explicit LstmTagger(const LstmTaggerOptions& options);
+  // tokens [B, n], lengths [B] -> logits [B, n, C], attention {[B, 1, n, n]} (or {}).
+  TaggerOutput forward(const Tensor& tokens, const Tensor& lengths) const;
+  TaggerOutput operator()(const Tensor& tokens, const Tensor& lengths) const {
+    return forward(tokens, lengths);
+  }
+
+  LstmTaggerOptions options;
+  nn::Embedding embedding;
+  nn::LSTM lstm;
+  std::unique_ptr<nn::SelfAttention> self_attn;  // null in the baseline
+  nn::Linear head_hidden;                        // [X | Z] or X -> head_hidden
+  nn::Linear classifier;                         // head_hidden -> C
+};
+
+// ---- the Transformer encoder form --------------------------------------------
+class TransformerTaggerOptions {
+ public:
+  TransformerTaggerOptions(int64_t vocab_size, int64_t num_classes)
+      : vocab_size_(vocab_size), num_classes_(num_classes) {}
+  TransformerTaggerOptions& d_model(int64_t n) {
+    d_model_ = n;
+    return *this;
+  }
+  TransformerTaggerOptions& num_heads(int64_t n) {
+    num_heads_ = n;
+    return *this;
+  }
+  TransformerTaggerOptions& num_layers(int64_t n) {
+    num_layers_ = n;
+    return *this;
+  }
+  TransformerTaggerOptions& dim_feedforward(int64_t n) {
+    dim_feedforward_ = n;
+    return *this;
+  }
+  TransformerTaggerOptions& dropout(double p) {
+    dropout_ = p;
+    return *this;
+  }
+  // The longest sequence the positional table covers.
+  TransformerTaggerOptions& max_len(int64_t n) {
+    max_len_ = n;
+    return *this;
+  }
+  int64_t vocab_size() const { return vocab_size_; }
+  int64_t num_classes() const { return num_classes_; }
+  int64_t d_model() const { return d_model_; }
+  int64_t num_heads() const { return num_heads_; }
+  int64_t num_layers() const { return num_layers_; }
+  int64_t dim_feedforward() const { return dim_feedforward_; }
+  double dropout() const { return dropout_; }
+  int64_t max_len() const { return max_len_; }
+
+ private:
+  int64_t vocab_size_, num_classes_;
+  int64_t d_model_ = 64, num_heads_ = 4, num_layers_ = 2, dim_feedforward_ = 128;
+  double dropout_ = 0.0;
+  int64_t max_len_ = 512;
+};
+
+class TransformerTagger : public nn::Module {
+ public:
+  explicit TransformerTagger(const TransformerTaggerOptions& options);
+  // tokens [B, n], lengths [B] -> logits [B, n, C], attention: num_layers x [B, h, n, n].
+  TaggerOutput forward(const Tensor& tokens, const Tensor& lengths) const;
+  TaggerOutput operator()(const Tensor& tokens, const Tensor& lengths) const {
+    return forward(tokens, lengths);
+  }
+
+  TransformerTaggerOptions options;
+  nn::Embedding embedding;
+  nn::PositionalEncoding positions;
+  // PyTorch's ModuleList: registered as "layers" so the names read layers.0.self_attn...,
+  // and run one by one from `layer`, since each takes the mask and returns its weights.
+  nn::Sequential layers;
+  std::vector<std::shared_ptr<nn::TransformerEncoderLayer>> layer;
+  nn::Linear classifier;
+};
+
+}  // namespace attn::models

@@ -1,0 +1,256 @@
+// The taggers of tutorial 04 (models/self_attention_models.h): shapes and names, attention
+// rows that sum to 1 with zero weight on padding, padding that changes nothing, a tiny model
+// that learns a few examples by heart, a checkpoint round trip, and the errors.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/autograd.h"
+#include "helpers/all_close.h"
+#include "models/self_attention_models.h"
+#include "train/adam.h"
+#include "train/checkpoint.h"
+
+namespace attn {
+namespace {
+
+namespace fs = std::filesystem;
+using models::LstmTagger;
+using models::LstmTaggerOptions;
+using models::TaggerOutput;
+using models::TransformerTagger;
+using models::TransformerTaggerOptions;
+using testing::AllClose;
+
+constexpr int64_t kVocab = 9, kClasses = 3;
+
+// Tokens [B, n] with rows of the given lengths, ids in [1, kVocab), 0 after each row's end.
+struct Inputs {
+  Tensor tokens, lengths;
+};
+Inputs make_inputs(const std::vector<int64_t>& lengths, int64_t n) {
+  const auto B = static_cast<int64_t>(lengths.size());
+  Inputs in{Tensor::zeros({B, n}), Tensor::zeros({B})};
+  for (int64_t b = 0; b < B; ++b) {
+    in.lengths.data()[b] = static_cast<real>(lengths[static_cast<size_t>(b)]);
+    for (int64_t i = 0; i < lengths[static_cast<size_t>(b)]; ++i)
+      in.tokens.data()[b * n + i] = static_cast<real>(1 + (b * 5 + i * 3) % (kVocab - 1));
+  }
+  return in;
+}
+
+LstmTaggerOptions lstm_options(bool attention) {
+  return LstmTaggerOptions(kVocab, kClasses)
+      .embedding_dim(6)
+      .hidden_size(5)
+      .d_k(4)
+      .d_v(3)
+      .head_hidden(7)
+      .self_attention(attention);
+}
+TransformerTaggerOptions transformer_options() {
+  return TransformerTaggerOptions(kVocab, kClasses)
+      .d_model(8)
+      .num_heads(2)
+      .num_layers(2)
+      .dim_feedforward(12)
+      .max_len(16);
+}
+
+// The three models of the tutorial behind one signature.
+struct Named {
+  std::string name;
+  std::function<std::unique_ptr<nn::Module>()> make;
+  std::function<TaggerOutput(nn::Module&, const Tensor&, const Tensor&)> forward;
+  int64_t maps, heads;  // attention layers, heads per layer
+};
+std::vector<Named> all_models() {
+  auto lstm_fwd = [](nn::Module& m, const Tensor& t, const Tensor& l) {
+    return static_cast<LstmTagger&>(m)(t, l);
+  };
+  return {
+      {"lstm", [] { return std::make_unique<LstmTagger>(lstm_options(false)); }, lstm_fwd, 0, 0},
+      {"lstm_self_attention", [] { return std::make_unique<LstmTagger>(lstm_options(true)); },
+       lstm_fwd, 1, 1},
+      {"transformer", [] { return std::make_unique<TransformerTagger>(transformer_options()); },
+       [](nn::Module& m, const Tensor& t, const Tensor& l) {
+         return static_cast<TransformerTagger&>(m)(t, l);
+       },
+       2, 2},
+  };
+}
+
+TEST(SelfAttentionModels, ShapesOfLogitsAndAttention) {
+  manual_seed(1);
+  const Inputs in = make_inputs({6, 3, 4}, 6);
+  for (const Named& m : all_models()) {
+    SCOPED_TRACE(m.name);
+    auto model = m.make();
+    const TaggerOutput out = m.forward(*model, in.tokens, in.lengths);
+    EXPECT_EQ(out.logits.shape(), (Shape{3, 6, kClasses}));
+    ASSERT_EQ(static_cast<int64_t>(out.attention.size()), m.maps);
+    for (const Tensor& a : out.attention) EXPECT_EQ(a.shape(), (Shape{3, m.heads, 6, 6}));
+  }
+}
+
+TEST(SelfAttentionModels, AttentionRowsSumToOneAndPaddingGetsZero) {
+  manual_seed(2);
+  const std::vector<int64_t> lengths{7, 2, 5};
+  const int64_t n = 7;
+  const Inputs in = make_inputs(lengths, n);
+  for (const Named& m : all_models()) {
+    if (m.maps == 0) continue;
+    SCOPED_TRACE(m.name);
+    auto model = m.make();
+    const TaggerOutput out = m.forward(*model, in.tokens, in.lengths);
+    for (const Tensor& a : out.attention) {
+      for (int64_t b = 0; b < 3; ++b)
+        for (int64_t h = 0; h < m.heads; ++h)
+          for (int64_t i = 0; i < n; ++i) {
+            const real* row = a.data() + ((b * m.heads + h) * n + i) * n;
+            double sum = 0;
+            for (int64_t j = 0; j < n; ++j) {
+              sum += row[j];
+              if (j >= lengths[static_cast<size_t>(b)])
+                EXPECT_EQ(row[j], 0) << "b " << b << " head " << h << " query " << i << " key " << j
+                                     << " is padding";
+            }
+            EXPECT_NEAR(sum, 1.0, 1e-5) << "b " << b << " head " << h << " query " << i;
+          }
+    }
+  }
+}
+
+// A row padded to a longer batch gets the same logits on its real positions as alone.
+TEST(SelfAttentionModels, PaddingChangesNothing) {
+  manual_seed(3);
+  const Inputs padded = make_inputs({5, 2}, 5);
+  for (const Named& m : all_models()) {
+    SCOPED_TRACE(m.name);
+    auto model = m.make();
+    model->eval();
+    NoGradGuard no_grad;
+    const Tensor a = m.forward(*model, padded.tokens, padded.lengths).logits;
+    // Row 1 at its own length, in a batch of its own.
+    Tensor tokens1 = padded.tokens.slice(0, 1, 2).slice(1, 0, 2).clone();
+    Tensor lengths1 = Tensor::full({1}, 2);
+    const Tensor b = m.forward(*model, tokens1, lengths1).logits;  // [1, 2, C]
+    EXPECT_TRUE(AllClose(a.slice(0, 1, 2).slice(1, 0, 2).clone(), b, 1e-5, 1e-6));
+  }
+}
+
+TEST(SelfAttentionModels, ParameterNamesFollowPyTorch) {
+  LstmTagger lecture(lstm_options(true));
+  std::vector<std::string> names;
+  for (const auto& [name, _] : lecture.named_parameters()) names.push_back(name);
+  EXPECT_EQ(names.front(), "embedding.weight");
+  EXPECT_NE(std::find(names.begin(), names.end(), "lstm.weight_ih_l0_reverse"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "self_attn.W_Q"), names.end());
+  LstmTagger baseline(lstm_options(false));
+  for (const auto& [name, _] : baseline.named_parameters())
+    EXPECT_EQ(name.find("self_attn"), std::string::npos) << name;
+  // The baseline differs only by W^Q, W^K, W^V and the head's wider input.
+  EXPECT_EQ(lecture.num_parameters() - baseline.num_parameters(), 10 * (4 + 4 + 3) + 3 * 7);
+  TransformerTagger tf(transformer_options());
+  const auto tf_params = tf.named_parameters();
+  bool found = false;
+  for (const auto& [name, _] : tf_params) found |= name == "layers.1.self_attn.in_proj_weight";
+  EXPECT_TRUE(found);
+  EXPECT_EQ(tf.named_buffers().front().first, "positions.pe");
+}
+
+// Each model learns 6 strings by heart: a wiring error (a detached branch, a mask on the
+// wrong side) would keep the loss up.
+TEST(SelfAttentionModels, TinyModelOverfitsAFewExamples) {
+  for (const Named& m : all_models()) {
+    SCOPED_TRACE(m.name);
+    manual_seed(4);
+    auto model = m.make();
+    const Inputs in = make_inputs({5, 4, 5, 3, 5, 2}, 5);
+    Tensor targets = Tensor::zeros({6, 5});
+    for (int64_t b = 0; b < 6; ++b)
+      for (int64_t i = 0; i < in.lengths.data()[b]; ++i)
+        targets.data()[b * 5 + i] = static_cast<real>(1 + (b + i * i) % (kClasses - 1));
+    optim::Adam opt(model->parameters(), {.lr = 0.02});
+    double first = 0, last = 0;
+    for (int step = 0; step < 300; ++step) {
+      Tensor loss = models::tagging_loss(m.forward(*model, in.tokens, in.lengths).logits, targets);
+      if (step == 0) first = loss.item();
+      last = loss.item();
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+    }
+    EXPECT_GT(first, 0.3);
+    EXPECT_LT(last, 0.02) << "from " << first;
+  }
+}
+
+TEST(SelfAttentionModels, CheckpointRoundTrip) {
+  const fs::path dir = fs::temp_directory_path() / "attn_test_self_attention_models";
+  fs::create_directories(dir);
+  const Inputs in = make_inputs({6, 4}, 6);
+  for (const Named& m : all_models()) {
+    SCOPED_TRACE(m.name);
+    manual_seed(5);
+    auto a = m.make();
+    manual_seed(6);  // other initial weights
+    auto b = m.make();
+    a->eval();
+    b->eval();
+    NoGradGuard no_grad;
+    const Tensor before = m.forward(*b, in.tokens, in.lengths).logits;
+    const fs::path file = dir / (m.name + ".safetensors");
+    train::save_checkpoint(*a, file);
+    train::load_checkpoint(*b, file);
+    const Tensor expected = m.forward(*a, in.tokens, in.lengths).logits;
+    EXPECT_FALSE(AllClose(before, expected, 1e-3, 1e-3)) << "the two models started equal";
+    EXPECT_TRUE(AllClose(m.forward(*b, in.tokens, in.lengths).logits, expected, 0, 0));
+  }
+  fs::remove_all(dir);
+}
+
+TEST(SelfAttentionModels, ErrorsNameWhatArrived) {
+  LstmTagger lstm(lstm_options(true));
+  const Inputs in = make_inputs({3, 2}, 3);
+  auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_NE(message([&] { lstm(in.tokens.reshape({6}), in.lengths); }).find("[B, n]"),
+            std::string::npos);
+  EXPECT_NE(message([&] { lstm(in.tokens, Tensor::full({3}, 2)); }).find("lengths must be [B]"),
+            std::string::npos);
+  EXPECT_NE(message([&] { lstm(in.tokens, Tensor::full({2}, 4)); }).find("lengths[0] = 4"),
+            std::string::npos);
+  EXPECT_NE(message([&] {
+              lstm(Tensor::full({2, 3}, kVocab), in.lengths);
+            }).find("token id 9"),
+            std::string::npos);
+  TransformerTagger tf(transformer_options());
+  const Inputs longer = make_inputs({17}, 17);
+  EXPECT_NE(message([&] { tf(longer.tokens, longer.lengths); }).find("exceeds max_len = 16"),
+            std::string::npos);
+  EXPECT_NE(message([] {
+              TransformerTagger bad(transformer_options().num_heads(3));
+            }).find("not divisible by num_heads = 3"),
+            std::string::npos);
+}
+
+TEST(SelfAttentionModels, PaddingMaskFromLengths) {
+  const Tensor mask = models::padding_mask(Tensor::from_vector({3, 1}, {2}), 3);
+  EXPECT_EQ(mask.to_vector(), (std::vector<real>{0, 0, 0, 0, 1, 1}));
+}
+
+}  // namespace
+}  // namespace attn
