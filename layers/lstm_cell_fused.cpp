@@ -247,7 +247,7 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
         Tensor dh = go[1].clone().detach(), dc = go[2].clone().detach();
         Tensor dh_prev = Tensor::empty({B, H});
         Tensor da_all = Tensor::empty({T, B, G});  // dL/da of every step, for one dW GEMM
-        Tensor dgx = need_gx ? Tensor::zeros({B, T, G}) : Tensor();
+        Tensor dgx = need_gx ? Tensor::empty({B, T, G}) : Tensor();  // every row is written
         real *pdh = dh.data(), *pdc = dc.data(), *pdhp = dh_prev.data();
         for (int64_t s = T - 1; s >= 0; --s) {
           const int64_t t = reverse ? T - 1 - s : s;
@@ -264,7 +264,7 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
             for (int64_t b = 0; b < B; ++b)
               std::copy(da + b * G, da + (b + 1) * G, dgx.data() + (b * T + t) * G);
         }
-        // dh now holds dL/dh0 (after an even number of swaps it is in dh, else in dh_prev).
+        // pdh now points at dL/dh0 (in dh or dh_prev, depending on T's parity), pdc at dL/dc0.
         Tensor dh0 = Tensor::empty({B, H});
         std::copy(pdh, pdh + BH, dh0.data());
         Tensor dw;
