@@ -7,8 +7,9 @@
 // library keeps its default (OpenBLAS reads OPENBLAS_NUM_THREADS). For example
 //   ATTN_THREADS=1 OPENBLAS_NUM_THREADS=1 build/bin/bench_gemm
 //   ATTN_THREADS=2 OPENBLAS_NUM_THREADS=2 build/bin/bench_gemm --benchmark_filter=square
-// The context printed first names our instruction set and blocks, and the OpenBLAS kernel
-// that ran (its core name: OPENBLAS_CORETYPE, if set, chooses it).
+// The context printed first names our instruction set and blocks, the OpenBLAS kernel that
+// ran (its core name: OPENBLAS_CORETYPE, if set, chooses it) and the clock: with one thread
+// the CPU time of that thread, with more the wall clock.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -133,15 +134,6 @@ void batched_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"batch", "M", "N", "K", "transB"});
 }
 
-BENCHMARK(BM_ours)->Name("square/ours")->Apply(square_args)->UseRealTime();
-BENCHMARK(BM_ours)->Name("model/ours")->Apply(model_args)->UseRealTime();
-BENCHMARK(BM_ours_batched)->Name("batched/ours")->Apply(batched_args)->UseRealTime();
-#ifdef ATTN_HAVE_CBLAS
-BENCHMARK(BM_openblas)->Name("square/openblas")->Apply(square_args)->UseRealTime();
-BENCHMARK(BM_openblas)->Name("model/openblas")->Apply(model_args)->UseRealTime();
-BENCHMARK(BM_openblas_batched)->Name("batched/openblas")->Apply(batched_args)->UseRealTime();
-#endif
-
 // Threads from --threads=N (removed from argv before Google Benchmark parses it) or
 // ATTN_THREADS; 0 keeps the libraries' defaults.
 int thread_request(int* argc, char** argv) {
@@ -201,6 +193,23 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("openblas_check", openblas_agreement());
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
+#endif
+  // One thread: time the calling thread's CPU, which a busy shared machine disturbs least.
+  // More threads: wall-clock time, the only honest measure of a parallel run.
+  const bool wall = attn::get_num_threads() > 1;
+  benchmark::AddCustomContext("timing", wall ? "real time" : "CPU time of the one thread");
+  auto add = [wall](const char* name, void (*fn)(benchmark::State&),
+                    void (*args)(benchmark::internal::Benchmark*)) {
+    auto* b = benchmark::RegisterBenchmark(name, fn)->Apply(args);
+    if (wall) b->UseRealTime();
+  };
+  add("square/ours", BM_ours, square_args);
+  add("model/ours", BM_ours, model_args);
+  add("batched/ours", BM_ours_batched, batched_args);
+#ifdef ATTN_HAVE_CBLAS
+  add("square/openblas", BM_openblas, square_args);
+  add("model/openblas", BM_openblas, model_args);
+  add("batched/openblas", BM_openblas_batched, batched_args);
 #endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
