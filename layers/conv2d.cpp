@@ -14,6 +14,12 @@
 //   dx_b  = col2im(dcol)          each entry of dcol goes back to the pixel it was copied
 //                                 from; a pixel seen by several windows adds them all
 //   db   += sum over positions of dy_b
+// When the layer narrows the channels (O < C, e.g. SAGAN's 64 -> 3), dcol is large and
+// mostly scattered back by col2im. With stride 1 the same dx is a convolution of dy instead:
+//   y[i] = sum_u W[u] x[i - p + u]   so   dx[m] = sum_u dy[m + p - u] W[u]
+//                                        = sum_u' dy[m - (k - 1 - p) + u'] W[k - 1 - u']
+// a convolution of dy, padded by k - 1 - p, with the kernel turned 180 degrees and its
+// channel axes swapped; its column matrix [O kh kw, H W] is then the small one.
 // col_b is computed again in the backward rather than kept from the forward: it is
 // C kh kw / C = kh kw times the size of the input (9x for 3x3), and rebuilding it costs far
 // less than the two products.
@@ -33,6 +39,7 @@
 #include "autograd/node.h"
 #include "autograd/parallel.h"
 #include "autograd/simd/gemm.h"
+#include "autograd/simd/vector_kernels.h"
 #include "layers/init.h"
 
 #ifdef ATTN_HAVE_OPENMP
@@ -185,6 +192,31 @@ void for_each_image(int nt, int64_t B, Body&& body) {
   for (int64_t b = 0; b < B; ++b) body(b, 0);
 }
 
+// The geometry of dx as a convolution of dy (stride 1): dy [O, Ho, Wo] is the input, the
+// kernel keeps its size, the padding becomes k - 1 - p, and the output is [C, H, W]:
+// Ho + 2 (kh - 1 - ph) - kh + 1 = H.
+ConvGeometry transposed_geometry(const ConvGeometry& g) {
+  ConvGeometry t = g;
+  t.C = g.O, t.H = g.Ho, t.W = g.Wo, t.O = g.C;
+  t.sh = t.sw = 1;
+  t.ph = g.kh - 1 - g.ph, t.pw = g.kw - 1 - g.pw;
+  t.Ho = g.H, t.Wo = g.W;
+  return t;
+}
+
+// The kernel of that convolution: W_flip [C, O, kh, kw], W_flip[c, o, u, v] =
+// W[o, c, kh - 1 - u, kw - 1 - v] (input and output channels swapped, taps turned 180 degrees).
+std::vector<real> flipped_weight(const ConvGeometry& g, const real* w) {
+  std::vector<real> f(g.C * g.O * g.kh * g.kw);
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t o = 0; o < g.O; ++o)
+      for (int64_t u = 0; u < g.kh; ++u)
+        for (int64_t v = 0; v < g.kw; ++v)
+          f[((c * g.O + o) * g.kh + u) * g.kw + v] =
+              w[((o * g.C + c) * g.kh + (g.kh - 1 - u)) * g.kw + (g.kw - 1 - v)];
+  return f;
+}
+
 Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& weight,
                    const Tensor& bias, Size2 stride, Size2 padding) {
   const ConvGeometry g = check_conv2d(op, layer, x, weight, bias, stride, padding);
@@ -208,10 +240,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     real* yb = py + b * O * N;
     simd::gemm<real>(false, false, O, N, K, real(1), pw, K, col, N, real(0), yb, N);  // W col
     if (pb)
-      for (int64_t o = 0; o < O; ++o) {
-        real* r = yb + o * N;
-        for (int64_t n = 0; n < N; ++n) r[n] += pb[o];
-      }
+      for (int64_t o = 0; o < O; ++o) simd::add_scalar(yb + o * N, pb[o], yb + o * N, N);
   });
 
   std::vector<Tensor> inputs{x, weight};
@@ -226,10 +255,19 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const real* pw = weight.data();
     Tensor gx = need_x ? Tensor::zeros(x.shape()) : Tensor();
     Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
+    // dx the cheaper way (see the top of the file): as a convolution of dy when its column
+    // matrix [O kh kw, H W] is smaller than dcol [C kh kw, Ho Wo], which needs stride 1 and
+    // padding < kernel.
+    const bool transposed = need_x && !pointwise && g.sh == 1 && g.sw == 1 && g.ph < g.kh &&
+                            g.pw < g.kw && O * g.H * g.W < g.C * N;
+    const ConvGeometry gt = transposed_geometry(g);
+    std::vector<real> w_flip = transposed ? flipped_weight(g, pw) : std::vector<real>();
+    const int64_t dcol_size = transposed ? gt.K() * gt.N() : K * N;
     // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW
     // (thread 0 adds straight into gw).
     std::vector<std::vector<real>> cols(pointwise || !need_w ? 0 : nt, std::vector<real>(K * N));
-    std::vector<std::vector<real>> dcols(pointwise || !need_x ? 0 : nt, std::vector<real>(K * N));
+    std::vector<std::vector<real>> dcols(pointwise || !need_x ? 0 : nt,
+                                         std::vector<real>(dcol_size));
     std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
     for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(O * K, real(0));
     if (need_x || need_w)
@@ -251,6 +289,13 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           if (pointwise) {
             // dx_b = W^T dy_b directly: [C, O] x [O, H W].
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dxb, N);
+          } else if (transposed) {
+            // dx_b = W_flip im2col(dy_b): [C, O kh kw] x [O kh kw, H W].
+            real* dcol = dcols[t].data();
+            im2col(gt, gyb, dcol);
+            const int64_t Kt = gt.K(), HW = g.H * g.W;
+            simd::gemm<real>(false, false, g.C, HW, Kt, real(1), w_flip.data(), Kt, dcol, HW,
+                             real(0), dxb, HW);
           } else {
             real* dcol = dcols[t].data();
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dcol, N);
@@ -270,12 +315,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
         gb = Tensor::empty({O});
         for (int64_t o = 0; o < O; ++o) {
           double s = 0;
-          for (int64_t b = 0; b < g.B; ++b) {
-            const real* r = pg + (b * O + o) * N;
-            real part = 0;
-            for (int64_t n = 0; n < N; ++n) part += r[n];
-            s += part;
-          }
+          for (int64_t b = 0; b < g.B; ++b) s += simd::sum(pg + (b * O + o) * N, N);
           gb.data()[o] = static_cast<real>(s);
         }
       }
