@@ -8,7 +8,7 @@
 //      Q = X W^Q, K = X W^K, V = X W^V             [B, n, d_k], [B, n, d_k], [B, n, d_v]
 //      A = softmax(Q K^T / sqrt(d_k))              [B, n, n]    padded keys get weight 0
 //      Z = A V                                     [B, n, d_v]
-//      logits = head([X | Z])                      [B, n, C]    head: Linear, tanh, Linear
+//      logits = head([X | Z])                      [B, n, C]    head: Linear, relu, Linear
 //    Q K^T is n x n: one score per pair of positions, whatever d_k is.
 // 2. LstmTagger with self_attention(false): the same model without W^Q, W^K, W^V;
 //    logits = head(X). The baseline: whatever it gets right, the LSTM did alone.
