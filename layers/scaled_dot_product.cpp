@@ -27,6 +27,7 @@
 // keeps Z, P, P' and the matmul inputs; both are O(B H T S).
 #include "layers/scaled_dot_product.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -201,13 +202,16 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
        Pd = Pd.detach()](const std::vector<Tensor>& g) {
         const Tensor& dO = g[0];
         const int64_t TS = z.T * z.S;
-        // dP' = dO V^T + dW, written into one buffer that becomes dP and then dZ.
-        Tensor dZ = g[1].clone();
+        // dP' = dO V^T + dW, written into one buffer that becomes dP and then dZ. When the
+        // weights fed nothing, the engine passes dW = 0: then it is not added.
+        const real* pdw = g[1].data();
+        const bool has_dw = std::any_of(pdw, pdw + g[1].numel(), [](real x) { return x != 0; });
+        Tensor dZ = has_dw ? g[1].clone() : Tensor::empty(g[1].shape());
         real* pz = dZ.data();
         for (int64_t b = 0; b < z.B; ++b)
           simd::gemm_batched<real>(z.H, false, true, z.T, z.S, z.dv, real(1), dO.data() + b * lo.sb,
-                                   lo.ld, lo.sh, V.data() + b * lv.sb, lv.ld, lv.sh, real(1),
-                                   pz + b * z.H * TS, z.S, TS);
+                                   lo.ld, lo.sh, V.data() + b * lv.sb, lv.ld, lv.sh,
+                                   has_dw ? real(1) : real(0), pz + b * z.H * TS, z.S, TS);
         // dV = P'^T dO
         Tensor dV = Tensor::empty(V.shape());
         for (int64_t b = 0; b < z.B; ++b)
