@@ -75,10 +75,15 @@ def main():
                     help="build directory holding bin/bench_models (default: build)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1, help="runs of each pair (default 1)")
-    ap.add_argument("--steps", type=int, default=20, help="our timed steps (PyTorch's: 20)")
+    ap.add_argument("--steps", type=int, default=20,
+                    help="timed steps of each (default 20; torch_models.py always times 20)")
     ap.add_argument("--model", nargs="+", default=MODELS, choices=MODELS)
     ap.add_argument("--peer", choices=["clocks", "torch_models"], default="clocks",
                     help="PyTorch timed by torch_models_clocks.py (default) or torch_models.py")
+    ap.add_argument("--keep-memory", action="store_true",
+                    help="run both with glibc malloc keeping freed memory (GLIBC_TUNABLES: "
+                         "trim and mmap thresholds 2 GB), so big tensors reuse mapped pages "
+                         "instead of page-faulting fresh ones at every step")
     a = ap.parse_args()
     ours_bin = os.path.join(os.path.abspath(a.build), "bin", "bench_models")
     if not os.access(ours_bin, os.X_OK):
@@ -88,6 +93,9 @@ def main():
     rows = []
     for threads in a.threads:
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), ATTN_THREADS=str(threads))
+        if a.keep_memory:
+            env["GLIBC_TUNABLES"] = ("glibc.malloc.trim_threshold=2000000000:"
+                                     "glibc.malloc.mmap_threshold=2000000000")
         for name in a.model:
             ours, theirs, rss_o, rss_t = [], [], 0.0, 0.0
             for _ in range(a.repeat):
@@ -95,7 +103,9 @@ def main():
                                   "--model", name], env)
                 ours.append(ms_of(out, name, "bench_models"))
                 rss_o = max(rss_o, rss)
-                out, rss = timed(["/usr/bin/python3", torch_py, str(threads), name], env)
+                peer_args = ["--steps", str(a.steps)] if a.peer == "clocks" else []
+                out, rss = timed(["/usr/bin/python3", torch_py, str(threads)] + peer_args + [name],
+                                 env)
                 theirs.append(ms_of(out, name, os.path.basename(torch_py)))
                 rss_t = max(rss_t, rss)
             ratio = lambda k: med([o[k] / t[k] if o[k] and t[k] else None

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """PyTorch's step times on shared/reference/torch_models.py's models, by two clocks.
 
-usage: torch_models_clocks.py THREADS [model ...] -> 'model wall_ms cpu_ms' lines
+usage: torch_models_clocks.py THREADS [--steps N] [model ...] -> 'model wall_ms cpu_ms' lines
 
 The models, data, loss and step are torch_models.py's own (imported, not copied); only the
 timing differs: besides the wall clock (what torch_models.py prints) each step's process
 CPU time is taken too (time.process_time: every thread's, so on 1 thread it is the work
-alone, whatever else the machine runs). Both columns are the median over 20 steps after 3.
+alone, whatever else the machine runs). Both columns are the median over 20 steps after 3
+(torch_models.py's counts; --steps N changes the 20).
 bench_models prints the same two columns, so run_model_bench.py can compare either.
 """
 import os
@@ -14,6 +15,12 @@ import sys
 import time
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+args = sys.argv[2:]
+steps = 20
+if "--steps" in args:
+    i = args.index("--steps")
+    steps = int(args[i + 1])
+    del args[i:i + 2]
 os.environ["OMP_NUM_THREADS"] = str(threads)
 for ref in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
                          "reference"), "/work/shared/reference"):
@@ -43,7 +50,7 @@ def step_times(model, make, loss_fn, steps=20, warmup=3):
 
 
 if __name__ == "__main__":
-    for name in (sys.argv[2:] or tm.models):
+    for name in (args or tm.models):
         m, make, lf = tm.models[name]()
-        w, c = step_times(m, make, lf)
+        w, c = step_times(m, make, lf, steps=steps)
         print(name, round(w, 2), round(c, 2), flush=True)
