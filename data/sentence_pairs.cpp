@@ -238,6 +238,10 @@ SentencePairs load_sentence_pairs(const std::filesystem::path& path, const Sente
              ", expected 0 (all) or more");
   ATTN_CHECK(o.test_fraction >= 0 && o.test_fraction < 1, "load_sentence_pairs: test_fraction is ",
              o.test_fraction, ", expected a value in [0, 1)");
+  ATTN_CHECK(o.min_count >= 1, "load_sentence_pairs: min_count is ", o.min_count,
+             ", expected at least 1");
+  ATTN_CHECK(o.max_vocab == 0 || o.max_vocab > kNumSpecials, "load_sentence_pairs: max_vocab is ",
+             o.max_vocab, ", expected 0 (all) or more than the ", kNumSpecials, " specials");
   ATTN_CHECK(o.max_warnings >= 0, "load_sentence_pairs: max_warnings is ", o.max_warnings,
              ", expected >= 0");
 

@@ -194,6 +194,12 @@ TEST_F(SentencePairsTest, NoUsableLineIsAnError) {
   o.max_len = 0;
   o.test_fraction = 1.0;
   EXPECT_THROW(load_sentence_pairs(long_only, o, 1), Error);
+  o.test_fraction = 0.1;
+  o.max_vocab = 4;
+  EXPECT_THROW(load_sentence_pairs(long_only, o, 1), Error) << "room for the specials only";
+  o.max_vocab = 0;
+  o.min_count = 0;
+  EXPECT_THROW(load_sentence_pairs(long_only, o, 1), Error);
   // One usable pair: it trains, nothing is held out.
   const SentencePairs one = load_sentence_pairs(long_only, {}, 1);
   EXPECT_EQ(one.train.size(), 1u);
