@@ -2,16 +2,25 @@
 // The buffer behind a tensor: contiguous, 64-byte aligned so that SIMD loads
 // of a row start on a cache line, shared between views (reshape, detach).
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include "autograd/scalar.h"
 
 namespace attn {
 
+namespace detail {
+// Tensor buffers come from here. A training step allocates the same sizes
+// every step, so large freed blocks are kept and handed out again instead of
+// going back to the system, which would map fresh pages (and fault on each of
+// them) the next step. See storage.cpp.
+void* storage_alloc(std::size_t bytes);
+void storage_free(void* p, std::size_t bytes) noexcept;
+bool storage_cache_enabled();  // false under AddressSanitizer
+}  // namespace detail
+
 template <typename T, std::size_t Align = 64>
 struct AlignedAllocator {
+  static_assert(Align == 64, "storage_alloc aligns to 64 bytes");
   using value_type = T;
   template <typename U>
   struct rebind {
@@ -20,14 +29,8 @@ struct AlignedAllocator {
   AlignedAllocator() = default;
   template <typename U>
   AlignedAllocator(const AlignedAllocator<U, Align>&) {}
-  T* allocate(std::size_t n) {
-    if (n == 0) n = 1;
-    const std::size_t bytes = (n * sizeof(T) + Align - 1) / Align * Align;
-    void* p = std::aligned_alloc(Align, bytes);
-    if (!p) throw std::bad_alloc();
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, std::size_t) { std::free(p); }
+  T* allocate(std::size_t n) { return static_cast<T*>(detail::storage_alloc(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { detail::storage_free(p, n * sizeof(T)); }
   template <typename U>
   bool operator==(const AlignedAllocator<U, Align>&) const {
     return true;

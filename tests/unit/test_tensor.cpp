@@ -38,6 +38,17 @@ TEST(Tensor, FromVectorChecksTheCount) {
   }
 }
 
+// GCC 12 with AVX-512 once turned this constant into eight ones (see the
+// -fno-tree-slp-vectorize note in CMakeLists.txt): a mask that masks nothing.
+TEST(Tensor, FromVectorKeepsTrailingZeros) {
+  Tensor m = Tensor::from_vector({1, 1, 1, 1, 1, 1, 0, 0}, {2, 1, 4, 1});
+  Tensor y = Tensor::ones({2, 2, 4, 4}) * m;
+  EXPECT_EQ(m.to_vector(), (std::vector<real>{1, 1, 1, 1, 1, 1, 0, 0}));
+  EXPECT_EQ(y.at({1, 1, 2, 3}), 0);
+  EXPECT_EQ(y.at({1, 1, 1, 3}), 1);
+  EXPECT_EQ(sum(y).item(), 48);  // batch 0: 2 heads x 4 x 4; batch 1: 2 heads x 2 rows x 4
+}
+
 TEST(Tensor, RandnIsSeededAndRoughlyStandard) {
   manual_seed(7);
   Tensor a = Tensor::randn({10000});
@@ -78,6 +89,18 @@ TEST(Tensor, UndefinedTensorGivesAClearError) {
 TEST(Tensor, ItemNeedsOneElement) {
   EXPECT_THROW(Tensor::zeros({2}).item(), Error);
   EXPECT_EQ(Tensor::ones({1, 1}).item(), 1);
+}
+
+TEST(Storage, LargeBuffersAreReusedAndStillZeroed) {
+  if (!detail::storage_cache_enabled()) GTEST_SKIP() << "no caching under AddressSanitizer";
+  Tensor a = Tensor::full({1 << 16}, 7);
+  const real* first = a.data();
+  a = Tensor();  // back to the cache
+  Tensor b = Tensor::zeros({1 << 16});
+  EXPECT_EQ(b.data(), first);
+  for (real v : b.to_vector()) ASSERT_EQ(v, 0);
+  Tensor c = Tensor::zeros({(1 << 16) + 7});  // another size: another block
+  EXPECT_NE(c.data(), first);
 }
 
 }  // namespace
