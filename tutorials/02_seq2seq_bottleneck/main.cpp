@@ -130,8 +130,7 @@ Data make_data(const Settings& s, const attn::train::RunOptions& opts) {
       std::cerr << opts.data_path.string() << ":" << w.line << ": skipped: " << w.message << "\n";
     if (sp.malformed > static_cast<int64_t>(sp.warnings.size()))
       std::cerr << "... " << sp.malformed << " malformed lines in all\n";
-    d.name = opts.data_path.filename().string() + " (" + std::to_string(sp.train.size()) +
-             " training pairs)";
+    d.name = "sentence pairs from " + opts.data_path.filename().string();
     d.src_vocab = sp.src_vocab;
     d.tgt_vocab = sp.tgt_vocab;
     d.train = std::move(sp.train);
@@ -271,8 +270,12 @@ int run(int argc, char** argv) {
       const std::string out = attn::data::join_tokens(data.tgt_vocab.decode(hyp[0].tokens));
       const bool right = hyp[0].output() == p.tgt;
       examples.push_back({{"source", src}, {"reference", ref}, {"output", out}, {"exact", right}});
-      example_lines.push_back("[" + std::to_string(it->first) + "] " + src + "  ->  " + out +
-                              (right ? "   (right)" : "   (should be: " + ref + ")"));
+      // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + string.
+      std::string line = "[";
+      line += std::to_string(it->first);
+      line += "] " + src + "  ->  " + out;
+      line += right ? "   (right)" : "   (should be: " + ref + ")";
+      example_lines.push_back(line);
       std::cout << "  " << example_lines.back() << "\n";
     }
   }

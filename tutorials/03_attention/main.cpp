@@ -182,8 +182,7 @@ Data make_data(const Settings& s, const attn::train::RunOptions& opts) {
   if (sp.malformed > static_cast<int64_t>(sp.warnings.size()))
     std::cerr << "... " << sp.malformed << " malformed lines in all\n";
   Data d;
-  d.name = opts.data_path.filename().string() + " (" + std::to_string(sp.train.size()) +
-           " training pairs)";
+  d.name = "sentence pairs from " + opts.data_path.filename().string();
   d.src_vocab = sp.src_vocab;
   d.tgt_vocab = sp.tgt_vocab;
   d.train = std::move(sp.train);
