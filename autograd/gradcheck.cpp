@@ -1,6 +1,7 @@
 #include "autograd/gradcheck.h"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 
 #include "autograd/error.h"
@@ -11,12 +12,19 @@
 namespace attn {
 
 namespace {
-// L = sum(f(x) * R) in double, accumulated outside the graph.
-double projected(const GradcheckFn& f, const std::vector<Tensor>& inputs, const Tensor& R) {
+// L = sum(f(x) * R) in double, accumulated outside the graph; *magnitude, if
+// given, receives sum |f(x) * R|, the size of the terms L is rounded against.
+double projected(const GradcheckFn& f, const std::vector<Tensor>& inputs, const Tensor& R,
+                 double* magnitude = nullptr) {
   NoGradGuard no_grad;
   Tensor y = f(inputs);
-  double acc = 0;
-  for (int64_t i = 0; i < y.numel(); ++i) acc += double(y.data()[i]) * double(R.data()[i]);
+  double acc = 0, mag = 0;
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const double term = double(y.data()[i]) * double(R.data()[i]);
+    acc += term;
+    mag += std::abs(term);
+  }
+  if (magnitude) *magnitude = mag;
   return acc;
 }
 }  // namespace
@@ -47,6 +55,10 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
              "that requires grad");
   sum(mul(y, R)).backward();
 
+  double magnitude = 0;
+  projected(f, inputs, R, &magnitude);
+  res.tol = opt.atol + opt.noise_ulps * std::numeric_limits<double>::epsilon() * magnitude / opt.eps;
+
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Tensor& x = inputs[k];
     if (!x.requires_grad()) continue;
@@ -72,8 +84,8 @@ GradcheckResult gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
       const double rel_err = scale > 0 ? abs_err / scale : 0.0;
       ++res.checked;
       res.max_abs_error = std::max(res.max_abs_error, abs_err);
-      if (abs_err > opt.atol) res.max_rel_error = std::max(res.max_rel_error, rel_err);
-      if (!(abs_err <= opt.atol || rel_err <= opt.rtol)) {  // NaN fails too
+      if (abs_err > res.tol) res.max_rel_error = std::max(res.max_rel_error, rel_err);
+      if (!(abs_err <= res.tol || rel_err <= opt.rtol)) {  // NaN fails too
         res.ok = false;
         res.mismatches.push_back({k, i, analytic, numeric, abs_err, rel_err});
       }
@@ -86,7 +98,7 @@ std::string GradcheckResult::report(const std::vector<Tensor>& inputs) const {
   std::ostringstream os;
   os << "gradcheck(" << op << "): " << (ok ? "passed" : "FAILED") << ", " << checked
      << " elements checked, " << skipped << " skipped at kinks, max rel error " << max_rel_error
-     << ", max abs error " << max_abs_error << '\n';
+     << ", max abs error " << max_abs_error << " (absolute tolerance " << tol << ")\n";
   os.precision(10);
   for (const auto& m : mismatches)
     os << "  input " << m.input << " " << shape_str(inputs[m.input].shape()) << " index " << m.index

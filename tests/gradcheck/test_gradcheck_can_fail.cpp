@@ -70,6 +70,43 @@ TEST(GradcheckCanFail, TheCorrectOpPassesTightly) {
   EXPECT_LT(r.max_rel_error, 1e-7);
 }
 
+// x * y, but backward is 1e-4 too large: the kind of slip a wrong constant
+// (an epsilon in the wrong place) leaves. Far below what training would show.
+Tensor mul_slightly_off(const Tensor& x, const Tensor& y) {
+  Tensor out = [&] { NoGradGuard g; return mul(x, y); }();
+  return record("mul_slightly_off", out, {x, y}, [x, y](const Tensor& g) {
+    return std::vector<Tensor>{mul(mul(g, y), Tensor::scalar(real(1 + 1e-4))), mul(g, x)};
+  });
+}
+
+TEST(GradcheckCanFail, CatchesAnErrorOfOnePartInTenThousand) {
+  manual_seed(6);
+  std::vector<Tensor> in{Tensor::randn({3, 7}, true), Tensor::randn({3, 7}, true)};
+  auto r = gradcheck([](const std::vector<Tensor>& x) { return mul_slightly_off(x[0], x[1]); },
+                     in);
+  EXPECT_FALSE(r.ok) << r.report(in);
+  EXPECT_NEAR(r.max_rel_error, 1e-4, 1e-6);
+}
+
+// The absolute tolerance allows for the rounding of L (see gradcheck.h): it grows with the
+// size of the terms L sums, so a correct op passes at any scale, and it stays far below the
+// gradients themselves.
+TEST(GradcheckCanFail, TheRoundingFloorFollowsTheScaleOfTheFunction) {
+  manual_seed(7);
+  std::vector<Tensor> in{Tensor::randn({4, 5}, true), Tensor::randn({4, 5}, true)};
+  for (double scale : {1e-3, 1.0, 1e4}) {
+    auto r = gradcheck(
+        [scale](const std::vector<Tensor>& x) {
+          return mul(mul(x[0], x[1]), Tensor::scalar(real(scale)));
+        },
+        in);
+    EXPECT_TRUE(r.ok) << "scale " << scale << ": " << r.report(in);
+    // 20 terms of size ~scale: floor ~ 32 * 2.2e-16 * 20 * scale / 1e-6 ~ 1.4e-7 * scale.
+    EXPECT_GT(r.tol, 1e-9);
+    EXPECT_LT(r.tol, 1e-9 + 1e-6 * scale) << "scale " << scale;
+  }
+}
+
 TEST(GradcheckCanFail, AShapeWrongBackwardIsAClearError) {
   // A backward that forgets to sum over a broadcast dimension.
   Tensor x = Tensor::randn({3, 7}, true), b = Tensor::randn({7}, true);
