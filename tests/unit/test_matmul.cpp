@@ -88,7 +88,10 @@ void PrintTo(const ShapePair& p, std::ostream* os) {
 std::string pair_name(const ::testing::TestParamInfo<ShapePair>& info) {
   auto part = [](const Shape& s) {
     std::string out;
-    for (size_t i = 0; i < s.size(); ++i) out += (i ? "x" : "") + std::to_string(s[i]);
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (i) out += 'x';
+      out += std::to_string(s[i]);
+    }
     return out.empty() ? std::string("scalar") : out;
   };
   return part(info.param.a) + "_times_" + part(info.param.b);

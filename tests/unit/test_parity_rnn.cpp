@@ -128,8 +128,9 @@ TEST(ParityRnn, RnnMatchesPyTorch) {
       EXPECT_TRUE(AllClose(h_n, tensor_of(c, "h_n"), kRtol, kAtol)) << "h_n";
       fixture_loss(c, out, h_n, Tensor()).backward();
       EXPECT_TRUE(AllClose(x.grad(), tensor_of(c, "grad_x"), kRtol, kAtol)) << "grad x";
-      if (h0.defined())
+      if (h0.defined()) {
         EXPECT_TRUE(AllClose(h0.grad(), tensor_of(c, "grad_h0"), kRtol, kAtol)) << "grad h0";
+      }
       expect_parameter_grads(rnn, c);
     }
   }

@@ -165,13 +165,17 @@ TEST(SafetensorsCorrupt, TruncatedHeader) {
 
 TEST(SafetensorsCorrupt, AbsurdHeaderLength) {
   const fs::path p = temp_path("absurd");
-  write_bytes(p, le64(uint64_t(1) << 60) + std::string(64, '{'));
+  std::string bytes = le64(uint64_t(1) << 60);
+  bytes.append(64, '{');
+  write_bytes(p, bytes);
   expect_refused(p, {"absurd"});
 }
 
 TEST(SafetensorsCorrupt, ForeignFile) {  // e.g. a PNG given where weights were expected
   const fs::path p = temp_path("png");
-  write_bytes(p, std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'x'));
+  std::string bytes("\x89PNG\r\n\x1a\n", 8);
+  bytes.append(100, 'x');
+  write_bytes(p, bytes);
   expect_refused(p, {"absurd", "not a safetensors file"});
 }
 

@@ -117,9 +117,10 @@ TEST(SelfAttentionModels, AttentionRowsSumToOneAndPaddingGetsZero) {
             double sum = 0;
             for (int64_t j = 0; j < n; ++j) {
               sum += row[j];
-              if (j >= lengths[static_cast<size_t>(b)])
+              if (j >= lengths[static_cast<size_t>(b)]) {
                 EXPECT_EQ(row[j], 0) << "b " << b << " head " << h << " query " << i << " key " << j
                                      << " is padding";
+              }
             }
             EXPECT_NEAR(sum, 1.0, 1e-5) << "b " << b << " head " << h << " query " << i;
           }
