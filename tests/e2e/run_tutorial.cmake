@@ -1,10 +1,14 @@
-# Runs one tutorial in quick mode and checks that it left behind what the run
-# contract (docs/DESIGN: metrics.json, figures, index.html) promises.
+# Runs one tutorial in quick mode (with CONFIG, if given, as its --config) and
+# checks that it left behind what the run contract (docs/DESIGN: metrics.json,
+# figures, index.html) promises.
 file(REMOVE_RECURSE ${OUT})
-execute_process(COMMAND ${EXE} --quick --seed 1 --threads 1 --out ${OUT}
-                RESULT_VARIABLE rc)
+set(args --quick --seed 1 --threads 1 --out ${OUT})
+if(CONFIG)
+  list(APPEND args --config ${CONFIG})
+endif()
+execute_process(COMMAND ${EXE} ${args} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "${EXE} --quick exited with ${rc}")
+  message(FATAL_ERROR "${EXE} ${args} exited with ${rc}")
 endif()
 foreach(f metrics.json index.html)
   if(NOT EXISTS ${OUT}/${f})
