@@ -2,6 +2,8 @@
 // The buffer behind a tensor: contiguous, 64-byte aligned so that SIMD loads
 // of a row start on a cache line, shared between views (reshape, detach).
 #include <cstddef>
+#include <new>
+#include <utility>
 #include <vector>
 
 #include "autograd/scalar.h"
@@ -31,6 +33,17 @@ struct AlignedAllocator {
   AlignedAllocator(const AlignedAllocator<U, Align>&) {}
   T* allocate(std::size_t n) { return static_cast<T*>(detail::storage_alloc(n * sizeof(T))); }
   void deallocate(T* p, std::size_t n) noexcept { detail::storage_free(p, n * sizeof(T)); }
+  // resize() default-initialises: a new float is left as the memory held it, not zeroed,
+  // so an op that writes every element of its output does not pay for a memset first.
+  // Tensor::empty still zeroes; Tensor::uninitialized is the one that skips it.
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   template <typename U>
   bool operator==(const AlignedAllocator<U, Align>&) const {
     return true;

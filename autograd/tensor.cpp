@@ -10,13 +10,14 @@
 namespace attn {
 
 namespace {
-std::shared_ptr<TensorImpl> new_impl(const Shape& shape, bool requires_grad) {
+std::shared_ptr<TensorImpl> new_impl(const Shape& shape, bool requires_grad, bool zeroed) {
   for (int64_t d : shape)
     ATTN_CHECK(d >= 0, "Tensor: shape ", shape_str(shape), " has a negative size");
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->storage = std::make_shared<Storage>();
-  impl->storage->data.resize(static_cast<size_t>(attn::numel(shape)));
+  impl->storage->data.resize(static_cast<size_t>(attn::numel(shape)));  // not zeroed
+  if (zeroed) std::fill(impl->storage->data.begin(), impl->storage->data.end(), real(0));
   impl->requires_grad = requires_grad;
   return impl;
 }
@@ -24,7 +25,10 @@ std::shared_ptr<TensorImpl> new_impl(const Shape& shape, bool requires_grad) {
 
 // ---- factories --------------------------------------------------------------
 Tensor Tensor::empty(const Shape& shape, bool requires_grad) {
-  return Tensor(new_impl(shape, requires_grad));
+  return Tensor(new_impl(shape, requires_grad, /*zeroed=*/true));
+}
+Tensor Tensor::uninitialized(const Shape& shape) {
+  return Tensor(new_impl(shape, false, /*zeroed=*/false));
 }
 Tensor Tensor::zeros(const Shape& shape, bool requires_grad) {
   return full(shape, real(0), requires_grad);
@@ -33,7 +37,7 @@ Tensor Tensor::ones(const Shape& shape, bool requires_grad) {
   return full(shape, real(1), requires_grad);
 }
 Tensor Tensor::full(const Shape& shape, real value, bool requires_grad) {
-  Tensor t = empty(shape, requires_grad);
+  Tensor t(new_impl(shape, requires_grad, /*zeroed=*/false));
   t.fill_(value);
   return t;
 }
@@ -41,7 +45,7 @@ Tensor Tensor::scalar(real value, bool requires_grad) {
   return full({}, value, requires_grad);
 }
 Tensor Tensor::randn(const Shape& shape, bool requires_grad) {
-  Tensor t = empty(shape, requires_grad);
+  Tensor t(new_impl(shape, requires_grad, /*zeroed=*/false));
   auto& g = global_generator();
   for (real& v : t.impl_->storage->data) v = static_cast<real>(g.normal());
   return t;
@@ -51,20 +55,20 @@ Tensor Tensor::rand(const Shape& shape, bool requires_grad) {
 }
 Tensor Tensor::uniform(const Shape& shape, real lo, real hi, bool requires_grad) {
   ATTN_CHECK(lo <= hi, "Tensor::uniform: lo ", lo, " is greater than hi ", hi);
-  Tensor t = empty(shape, requires_grad);
+  Tensor t(new_impl(shape, requires_grad, /*zeroed=*/false));
   auto& g = global_generator();
   for (real& v : t.impl_->storage->data) v = static_cast<real>(lo + (hi - lo) * g.uniform());
   return t;
 }
 Tensor Tensor::arange(int64_t n) {
   ATTN_CHECK(n >= 0, "Tensor::arange: n must be >= 0, got ", n);
-  Tensor t = empty({n});
+  Tensor t = uninitialized({n});
   for (int64_t i = 0; i < n; ++i) t.data()[i] = static_cast<real>(i);
   return t;
 }
 Tensor Tensor::from_vector(const std::vector<real>& values, const Shape& shape,
                            bool requires_grad) {
-  Tensor t = empty(shape, requires_grad);
+  Tensor t(new_impl(shape, requires_grad, /*zeroed=*/false));
   ATTN_CHECK(static_cast<int64_t>(values.size()) == t.numel(),
              "Tensor::from_vector: ", values.size(), " values given for shape ", shape_str(shape),
              " which holds ", t.numel());

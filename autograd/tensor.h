@@ -42,7 +42,10 @@ class Tensor {
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- factories -----------------------------------------------------------
-  static Tensor empty(const Shape& shape, bool requires_grad = false);
+  static Tensor empty(const Shape& shape, bool requires_grad = false);  // zeroed
+  // Like torch.empty: the contents are whatever the memory held. Only for code that
+  // writes every element before anything reads it (an op's output, a scratch buffer).
+  static Tensor uninitialized(const Shape& shape);
   static Tensor zeros(const Shape& shape, bool requires_grad = false);
   static Tensor ones(const Shape& shape, bool requires_grad = false);
   static Tensor full(const Shape& shape, real value, bool requires_grad = false);

@@ -8,7 +8,7 @@ namespace attn {
 
 Tensor Tensor::clone() const {
   check_defined("clone");
-  Tensor out = Tensor::empty(shape());
+  Tensor out = Tensor::uninitialized(shape());
   out.copy_(*this);
   return record("clone", out, {*this}, [](const Tensor& g) { return std::vector<Tensor>{g}; });
 }

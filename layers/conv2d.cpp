@@ -206,6 +206,14 @@ ConvGeometry transposed_geometry(const ConvGeometry& g) {
 
 // The kernel of that convolution: W_flip [C, O, kh, kw], W_flip[c, o, u, v] =
 // W[o, c, kh - 1 - u, kw - 1 - v] (input and output channels swapped, taps turned 180 degrees).
+// Per-thread scratch buffers, written in full (im2col, or a gemm with beta = 0) before each
+// use: uninitialised, and from the tensor allocator's cache rather than fresh pages.
+std::vector<Tensor> scratch(int count, int64_t size) {
+  std::vector<Tensor> out;
+  for (int i = 0; i < count; ++i) out.push_back(Tensor::uninitialized({size}));
+  return out;
+}
+
 std::vector<real> flipped_weight(const ConvGeometry& g, const real* w) {
   std::vector<real> f(g.C * g.O * g.kh * g.kw);
   for (int64_t c = 0; c < g.C; ++c)
@@ -221,11 +229,11 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
                    const Tensor& bias, Size2 stride, Size2 padding) {
   const ConvGeometry g = check_conv2d(op, layer, x, weight, bias, stride, padding);
   const int64_t K = g.K(), N = g.N(), O = g.O;
-  Tensor y = Tensor::empty({g.B, O, g.Ho, g.Wo});
+  Tensor y = Tensor::uninitialized({g.B, O, g.Ho, g.Wo});  // the gemm writes every element
   const int nt = batch_threads(g);
   const bool pointwise = g.pointwise();
   // One column buffer per thread, reused image after image.
-  std::vector<std::vector<real>> cols(pointwise ? 0 : nt, std::vector<real>(K * N));
+  std::vector<Tensor> cols = scratch(pointwise ? 0 : nt, K * N);
   const real* px = x.data();
   const real* pw = weight.data();
   const real* pb = bias.defined() ? bias.data() : nullptr;
@@ -265,9 +273,8 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const int64_t dcol_size = transposed ? gt.K() * gt.N() : K * N;
     // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW
     // (thread 0 adds straight into gw).
-    std::vector<std::vector<real>> cols(pointwise || !need_w ? 0 : nt, std::vector<real>(K * N));
-    std::vector<std::vector<real>> dcols(pointwise || !need_x ? 0 : nt,
-                                         std::vector<real>(dcol_size));
+    std::vector<Tensor> cols = scratch(pointwise || !need_w ? 0 : nt, K * N);
+    std::vector<Tensor> dcols = scratch(pointwise || !need_x ? 0 : nt, dcol_size);
     std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
     for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(O * K, real(0));
     if (need_x || need_w)

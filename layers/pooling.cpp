@@ -80,7 +80,7 @@ inline bool worth_threads(int64_t work) {
 
 Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   const PoolGeometry g = check_pool(op, x, kernel, stride, padding);
-  Tensor y = Tensor::empty({x.size(0), x.size(1), g.Ho, g.Wo});
+  Tensor y = Tensor::uninitialized({x.size(0), x.size(1), g.Ho, g.Wo});  // one write per output
   const int64_t HW = g.H * g.W, N = g.Ho * g.Wo;
   // The argmax of each output, an index into its plane; int32 halves the memory (a plane
   // never holds 2^31 pixels).
@@ -177,7 +177,7 @@ Tensor avg_pool_windows(const char* op, const Tensor& x, int64_t Ho, int64_t Wo,
                         std::vector<real> inv_div) {
   const int64_t P = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
   const int64_t HW = H * W, N = Ho * Wo;
-  Tensor y = Tensor::empty({x.size(0), x.size(1), Ho, Wo});
+  Tensor y = Tensor::uninitialized({x.size(0), x.size(1), Ho, Wo});  // one write per output
   const real* px = x.data();
   real* py = y.data();
 #ifdef ATTN_HAVE_OPENMP

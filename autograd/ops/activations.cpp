@@ -19,7 +19,7 @@ namespace {
 // gx[i] = g[i] * local(i): the chain rule through an elementwise op.
 template <typename F>
 Tensor chain(const Tensor& g, F local) {
-  Tensor gx = Tensor::empty(g.shape());
+  Tensor gx = Tensor::uninitialized(g.shape());
   const real* pg = g.data();
   real* px = gx.data();
   const int64_t n = g.numel();
@@ -29,7 +29,7 @@ Tensor chain(const Tensor& g, F local) {
 
 Tensor empty_like_checked(const Tensor& x, const char* op) {
   ATTN_CHECK(x.defined(), op, ": the input is undefined");
-  return Tensor::empty(x.shape());
+  return Tensor::uninitialized(x.shape());  // each op below writes every element
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 template <typename F>
 Tensor map2(const char* op, const Tensor& a, const Tensor& b, F f) {
   ATTN_CHECK(a.defined() && b.defined(), op, ": an input is undefined");
-  Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), op));
+  Tensor out = Tensor::uninitialized(broadcast_shapes(a.shape(), b.shape(), op));
   const real* pa = a.data();
   const real* pb = b.data();
   real* po = out.data();
@@ -56,7 +56,7 @@ Tensor map2(const char* op, const Tensor& a, const Tensor& b, F f) {
 template <typename F>
 Tensor map1(const char* op, const Tensor& x, F f) {
   ATTN_CHECK(x.defined(), op, ": the input is undefined");
-  Tensor out = Tensor::empty(x.shape());
+  Tensor out = Tensor::uninitialized(x.shape());
   const real* px = x.data();
   real* po = out.data();
   const int64_t n = x.numel();

@@ -71,8 +71,13 @@ void run_product(const Product& p, std::vector<BatchDim> dims) {
   if (c_size == 0) return;
   const bool sums =
       std::any_of(dims.begin(), dims.end(), [](const BatchDim& d) { return d.sc == 0; });
+  // The whole of C (contiguous): one m x n matrix per index of the dims it is not shared
+  // along. It arrives uninitialised; a C that sums products is zeroed first.
+  int64_t c_extent = c_size;
+  for (const BatchDim& d : dims)
+    if (d.sc != 0) c_extent *= d.size;
   if (std::any_of(dims.begin(), dims.end(), [](const BatchDim& d) { return d.size == 0; })) {
-    if (sums) std::fill(p.C, p.C + c_size, real(0));  // a sum of no products
+    if (sums) std::fill(p.C, p.C + c_extent, real(0));  // a sum of no products
     return;
   }
 
@@ -98,7 +103,7 @@ void run_product(const Product& p, std::vector<BatchDim> dims) {
   // General case: gemm_batched along one dimension whose items write
   // distinct C (the last such), an odometer over the others. When C is shared
   // along some dimension, it starts at zero and every product adds into it.
-  if (sums) std::fill(p.C, p.C + c_size, real(0));
+  if (sums) std::fill(p.C, p.C + c_extent, real(0));
   const real beta = sums ? real(1) : real(0);
   int64_t inner = -1;
   for (int64_t i = static_cast<int64_t>(dims.size()) - 1; i >= 0 && inner < 0; --i)
@@ -199,7 +204,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const std::vector<int64_t> sc = batch_strides(pl.batch, pl.batch.size());  // c: never broadcast
 
   // ---- forward: C = A B ---------------------------------------------------
-  Tensor c = Tensor::empty(pl.out_shape);
+  Tensor c = Tensor::uninitialized(pl.out_shape);  // every element written below
   if (K == 0)
     c.fill_(0);  // an empty sum
   else
@@ -212,7 +217,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     // In the forward pass this was C = A B, so now
     // dA = dC B^T: [M,N] x (B [K,N] read transposed) -> [M,K], summed where A was shared.
     if (a.requires_grad()) {
-      ga = Tensor::empty(a.shape());
+      ga = Tensor::uninitialized(a.shape());
       if (N == 0)
         ga.fill_(0);
       else
@@ -221,7 +226,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     // dB = A^T dC: (A [M,K] read transposed) x [M,N] -> [K,N], summed where B was shared.
     if (b.requires_grad()) {
-      gb = Tensor::empty(b.shape());
+      gb = Tensor::uninitialized(b.shape());
       if (M == 0)
         gb.fill_(0);
       else

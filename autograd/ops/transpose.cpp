@@ -140,7 +140,7 @@ Tensor permute_impl(const char* op, const Tensor& x, const std::vector<int64_t>&
   const Shape& in = x.shape();
   Shape shape(p.size());
   for (size_t k = 0; k < p.size(); ++k) shape[k] = in[p[k]];
-  Tensor out = Tensor::empty(shape);
+  Tensor out = Tensor::uninitialized(shape);
   if (out.numel() > 0) permute_copy(x.data(), out.data(), in, p);
   return record(op, out, {x}, [p](const Tensor& g) {
     // out's dim k was x's dim p[k], so x's dim p[k] is g's dim k.

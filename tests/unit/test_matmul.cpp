@@ -152,7 +152,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // empty: no rows, no columns, no batch, and K = 0 (a sum of nothing is 0)
                       ShapePair{{0, 5}, {5, 3}}, ShapePair{{3, 5}, {5, 0}},
                       ShapePair{{0, 3, 5}, {5, 4}}, ShapePair{{1, 3, 5}, {0, 5, 4}},
-                      ShapePair{{3, 0}, {0, 4}}),
+                      ShapePair{{3, 0}, {0, 4}},
+                      // an empty batch dimension beside a broadcast one: the gradient of the
+                      // broadcast operand is a sum of no products, all of it zero
+                      ShapePair{{0, 1, 4, 5}, {1, 3, 5, 6}}, ShapePair{{2, 1, 4, 5}, {2, 0, 5, 6}}),
     pair_name);
 
 TEST(Matmul, KnownValues) {
