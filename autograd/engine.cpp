@@ -16,6 +16,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
+#include "autograd/simd/vector_kernels.h"
 
 namespace attn {
 
@@ -97,7 +98,12 @@ struct Engine {
           auto& slot = producer->grad_outputs_;
           slot.resize(producer->output_shapes_.size());
           Tensor& acc = slot[in.output_nr()];
-          acc = acc.defined() ? add(acc, g) : g;  // out of place: g may be shared
+          if (!acc.defined())
+            acc = g;  // not copied: g may be shared, so the first sum below is out of place
+          else if (acc.impl_ptr().use_count() == 1 && acc.impl()->storage.use_count() == 1)
+            simd::add(acc.data(), g.data(), acc.data(), acc.numel());  // only the slot sees it
+          else
+            acc = add(acc, g);
         }
       }
       gouts.clear();

@@ -1,13 +1,23 @@
 // Linear: x [.., in] -> y [.., out];  y = x W^T + b,  W [out, in], b [out].
 //
-// Backward (from the ops it is built of): dx = dy W, dW = dy^T x (summed over
-// every leading position), db = sum of dy over the leading positions.
+// One node, not matmul + transpose + add: every leading dimension of x is a row of one
+// GEMM that reads W transposed in place, with the bias as the GEMM's starting C. The
+// backward, beside it, is three products of the same kind:
+//   dx = dy W           [N, out] x [out, in]
+//   dW = dy^T x         [out, N] x [N, in]    (summed over every leading position)
+//   db = sum_n dy[n, :]                       (the column sums of dy)
+// Decoders call their Linear layers at every step, so the nodes and copies this saves
+// add up (docs/benchmarks.md).
 #include "layers/linear.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "autograd/error.h"
+#include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/simd/gemm.h"
+#include "autograd/simd/vector_kernels.h"
 #include "layers/init.h"
 
 namespace attn::nn {
@@ -22,13 +32,46 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (bias.defined())
     ATTN_CHECK(bias.shape() == Shape{out}, "linear: bias of shape ", shape_str(bias.shape()),
                " does not match out_features = ", out, " (expected [", out, "])");
-  // Every leading dimension is a batch of rows: [.., in] -> [N, in], one GEMM.
   Shape y_shape = x.shape();
   y_shape.back() = out;
-  Tensor x2 = x.dim() == 2 ? x : reshape(x, {-1, in});
-  Tensor y = matmul(x2, transpose(weight, 0, 1));  // [N, in] x [in, out]
-  if (bias.defined()) y = y + bias;                // [N, out] + [out]
-  return x.dim() == 2 ? y : reshape(y, y_shape);
+  int64_t rows = 1;  // N: every leading position is a row
+  for (int64_t d = 0; d + 1 < x.dim(); ++d) rows *= x.size(d);
+
+  Tensor y = Tensor::uninitialized(y_shape);
+  if (rows * out > 0) {
+    real* py = y.data();
+    if (bias.defined())
+      for (int64_t n = 0; n < rows; ++n) std::memcpy(py + n * out, bias.data(), sizeof(real) * out);
+    // y = x W^T (+ y, holding the bias): W [out, in] read as [in, out].
+    simd::gemm<real>(false, true, rows, out, in, real(1), x.data(), in, weight.data(), in,
+                     bias.defined() ? real(1) : real(0), py, out);
+  }
+
+  std::vector<Tensor> inputs{x, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return record("linear", y, std::move(inputs), [x, weight, bias, rows, in, out](const Tensor& gy) {
+    const real* pg = gy.data();
+    Tensor gx, gw, gb;
+    if (x.requires_grad()) {  // dx = dy W: [N, out] x [out, in]
+      gx = out == 0 ? Tensor::zeros(x.shape()) : Tensor::uninitialized(x.shape());
+      if (rows * in > 0 && out > 0)
+        simd::gemm<real>(false, false, rows, in, out, real(1), pg, out, weight.data(), in,
+                         real(0), gx.data(), in);
+    }
+    if (weight.requires_grad()) {  // dW = dy^T x: [out, N] x [N, in]
+      gw = rows == 0 ? Tensor::zeros(weight.shape()) : Tensor::uninitialized(weight.shape());
+      if (out * in > 0 && rows > 0)
+        simd::gemm<real>(true, false, out, in, rows, real(1), pg, out, x.data(), in, real(0),
+                         gw.data(), in);
+    }
+    if (bias.defined() && bias.requires_grad()) {  // db = the column sums of dy
+      gb = Tensor::zeros({out});
+      for (int64_t n = 0; n < rows; ++n) simd::add(gb.data(), pg + n * out, gb.data(), out);
+    }
+    std::vector<Tensor> grads{gx, gw};
+    if (bias.defined()) grads.push_back(gb);
+    return grads;
+  });
 }
 
 Linear::Linear(const LinearOptions& opts) : Module("Linear"), options(opts) {

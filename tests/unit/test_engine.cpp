@@ -40,6 +40,27 @@ TEST(Engine, TensorUsedTwiceAccumulatesBothGradients) {
   EXPECT_TRUE(AllClose(z.grad(), Tensor::from_vector({12, 39}, {2}), 1e-6, 1e-6));
 }
 
+// The engine adds a tensor's later gradients into its first one in place when nothing else
+// holds that buffer. Here one backward (of a + b) hands the SAME gradient tensor to a and
+// to b, and each then receives more: an in-place sum into that shared tensor would give a
+// b's gradient as well.
+TEST(Engine, SharedGradientIsNotSummedIntoInPlace) {
+  Tensor x = Tensor::from_vector({1, 2, 3}, {3}, true);
+  Tensor a = x * 1.0, b = x * 1.0;
+  Tensor loss = (a + b).sum() + (a * 3.0).sum() + (b * 5.0).sum() + (a * 7.0).sum();
+  loss.backward();  // dL/da = 1 + 3 + 7, dL/db = 1 + 5
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<real>{17, 17, 17}));
+
+  // The gradient passed in by the caller is not written to either.
+  Tensor v = Tensor::from_vector({1, 2}, {2}, true);
+  Tensor u = v * 1.0;
+  Tensor y = u.reshape({2}) + u * 2.0;
+  const Tensor seed = Tensor::from_vector({1, 1}, {2});
+  y.backward(seed);
+  EXPECT_EQ(seed.to_vector(), (std::vector<real>{1, 1}));
+  EXPECT_EQ(v.grad().to_vector(), (std::vector<real>{3, 3}));
+}
+
 TEST(Engine, BackwardFromAScalarAndWithAnExplicitGradient) {
   Tensor x = Tensor::from_vector({1, 2, 3}, {3}, true);
   Tensor loss = (x * 4.0).sum();
