@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <iomanip>
+#include <limits>
 
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/random.h"
+
+#ifndef ATTN_POISON_UNINITIALIZED
+#define ATTN_POISON_UNINITIALIZED 0
+#endif
 
 namespace attn {
 
@@ -17,7 +22,14 @@ std::shared_ptr<TensorImpl> new_impl(const Shape& shape, bool requires_grad, boo
   impl->shape = shape;
   impl->storage = std::make_shared<Storage>();
   impl->storage->data.resize(static_cast<size_t>(attn::numel(shape)));  // not zeroed
-  if (zeroed) std::fill(impl->storage->data.begin(), impl->storage->data.end(), real(0));
+  auto& d = impl->storage->data;
+  if (zeroed) {
+    std::fill(d.begin(), d.end(), real(0));
+  } else if (ATTN_POISON_UNINITIALIZED) {
+    // The sanitizer build: an element read before it is written is NaN, and the NaN
+    // spreads into whatever a test compares, instead of yesterday's values passing.
+    std::fill(d.begin(), d.end(), std::numeric_limits<real>::quiet_NaN());
+  }
   impl->requires_grad = requires_grad;
   return impl;
 }
