@@ -206,14 +206,6 @@ ConvGeometry transposed_geometry(const ConvGeometry& g) {
 
 // The kernel of that convolution: W_flip [C, O, kh, kw], W_flip[c, o, u, v] =
 // W[o, c, kh - 1 - u, kw - 1 - v] (input and output channels swapped, taps turned 180 degrees).
-// Per-thread scratch buffers, written in full (im2col, or a gemm with beta = 0) before each
-// use: uninitialised, and from the tensor allocator's cache rather than fresh pages.
-std::vector<Tensor> scratch(int count, int64_t size) {
-  std::vector<Tensor> out;
-  for (int i = 0; i < count; ++i) out.push_back(Tensor::uninitialized({size}));
-  return out;
-}
-
 std::vector<real> flipped_weight(const ConvGeometry& g, const real* w) {
   std::vector<real> f(g.C * g.O * g.kh * g.kw);
   for (int64_t c = 0; c < g.C; ++c)
@@ -223,6 +215,14 @@ std::vector<real> flipped_weight(const ConvGeometry& g, const real* w) {
           f[((c * g.O + o) * g.kh + u) * g.kw + v] =
               w[((o * g.C + c) * g.kh + (g.kh - 1 - u)) * g.kw + (g.kw - 1 - v)];
   return f;
+}
+
+// Per-thread scratch buffers, written in full (im2col, or a gemm with beta = 0) before each
+// use: uninitialised, and from the tensor allocator's cache rather than fresh pages.
+std::vector<Tensor> scratch(int count, int64_t size) {
+  std::vector<Tensor> out;
+  for (int i = 0; i < count; ++i) out.push_back(Tensor::uninitialized({size}));
+  return out;
 }
 
 Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& weight,
