@@ -44,18 +44,17 @@
 #include "train/progress.h"
 #include "train/report.h"
 #include "train/run_options.h"
+#include "train/text_format.h"
+#include "train/timing.h"
 
 namespace fs = std::filesystem;
 using attn::Tensor;
 using nlohmann::json;
 
-namespace {
+using attn::train::fmt;
+using attn::train::seconds_since;
 
-std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
+namespace {
 
 // ============================================================================
 // Part 1: one neuron, by hand and by backward()
@@ -508,12 +507,11 @@ int run(int argc, char** argv) {
     rec.train_loss = epoch_loss / N;
     rec.test_accuracy = last_test_acc = accuracy(m, ds.x_test, ds.y_test, nullptr);
     rec.train_accuracy = accuracy(m, x_train_eval, y_train_eval, nullptr);
-    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_train).count();
+    rec.seconds = seconds_since(t_train);
     epochs.push_back(rec);
   }
   bar.finish();
-  const double train_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_train).count();
+  const double train_seconds = seconds_since(t_train);
 
   std::cout << "\n  epoch   train loss   train acc   test acc   seconds\n";
   for (const auto& e : epochs)
@@ -595,8 +593,7 @@ int run(int argc, char** argv) {
   metrics["initial_test_accuracy"] = initial_test_acc;
   metrics["steps"] = step;
   metrics["train_seconds"] = train_seconds;
-  metrics["seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  metrics["seconds"] = seconds_since(t_start);
   metrics["train_examples"] = N;
   metrics["test_examples"] = ds.x_test.size(0);
   metrics["epochs"] = curve;

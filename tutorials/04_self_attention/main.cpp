@@ -55,23 +55,18 @@
 #include "train/progress.h"
 #include "train/report.h"
 #include "train/run_options.h"
+#include "train/text_format.h"
+#include "train/timing.h"
 
 namespace fs = std::filesystem;
 using attn::Tensor;
 using attn::data::SeqPair;
 using nlohmann::json;
 
+using attn::train::fmt;
+using attn::train::seconds_since;
+
 namespace {
-
-std::string fmt(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, format, v);
-  return buf;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Everything the config decides, read before any work so a typo stops the run at once.
 struct Settings {
