@@ -47,7 +47,7 @@
 #include "layers/self_attention_2d.h"
 #include "layers/sequential.h"
 #include "layers/transformer_encoder_layer.h"
-#include "train/adam.h"
+#include "train/optim/adam.h"
 
 namespace {
 

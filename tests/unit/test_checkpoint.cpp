@@ -18,8 +18,8 @@
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
 #include "layers/module.h"
-#include "train/adam.h"
-#include "train/checkpoint.h"
+#include "train/optim/adam.h"
+#include "train/io/checkpoint.h"
 
 namespace attn {
 namespace {

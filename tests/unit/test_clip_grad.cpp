@@ -11,7 +11,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
-#include "train/clip_grad.h"
+#include "train/optim/clip_grad.h"
 
 namespace attn {
 namespace {

@@ -13,9 +13,9 @@
 
 #include "autograd/error.h"
 #include "data/colormap.h"
-#include "train/axis_ticks.h"
-#include "train/figures.h"
-#include "train/xml_escape.h"
+#include "train/report/axis_ticks.h"
+#include "train/report/figures.h"
+#include "train/report/xml_escape.h"
 
 namespace fs = std::filesystem;
 using attn::train::HeatMap;

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "autograd/autograd.h"
-#include "train/lr_schedule.h"
-#include "train/sgd.h"
+#include "train/optim/lr_schedule.h"
+#include "train/optim/sgd.h"
 
 namespace attn {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "autograd/error.h"
 #include "data/atomic_file.h"
-#include "train/metrics.h"
+#include "train/metrics/metrics.h"
 
 namespace fs = std::filesystem;
 

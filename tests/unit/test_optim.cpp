@@ -16,8 +16,8 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
-#include "train/adam.h"
-#include "train/sgd.h"
+#include "train/optim/adam.h"
+#include "train/optim/sgd.h"
 
 namespace attn {
 namespace {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "autograd/error.h"
-#include "train/progress.h"
+#include "train/run/progress.h"
 
 using attn::train::ProgressBar;
 using attn::train::ProgressStyle;

@@ -11,8 +11,8 @@
 
 #include "autograd/error.h"
 #include "data/image_io.h"
-#include "train/report.h"
-#include "train/run_options.h"
+#include "train/report/report.h"
+#include "train/run/run_options.h"
 
 namespace fs = std::filesystem;
 using attn::train::Report;

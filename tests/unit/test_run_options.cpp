@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "autograd/error.h"
-#include "train/config.h"
-#include "train/run_options.h"
+#include "train/run/config.h"
+#include "train/run/run_options.h"
 
 namespace fs = std::filesystem;
 using attn::train::Config;

@@ -23,7 +23,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
-#include "train/safetensors.h"
+#include "train/io/safetensors.h"
 
 namespace attn {
 namespace {

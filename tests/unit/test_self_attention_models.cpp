@@ -14,8 +14,8 @@
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
 #include "models/self_attention_models.h"
-#include "train/adam.h"
-#include "train/checkpoint.h"
+#include "train/optim/adam.h"
+#include "train/io/checkpoint.h"
 
 namespace attn {
 namespace {

@@ -18,8 +18,8 @@
 #include "helpers/all_close.h"
 #include "models/seq2seq.h"
 #include "models/seq2seq_eval.h"
-#include "train/adam.h"
-#include "train/checkpoint.h"
+#include "train/optim/adam.h"
+#include "train/io/checkpoint.h"
 
 namespace attn {
 namespace {

@@ -39,13 +39,13 @@
 #include "data/fashion_mnist.h"
 #include "data/image_io.h"
 #include "data/toy2d.h"
-#include "train/figures.h"
-#include "train/metrics.h"
-#include "train/progress.h"
-#include "train/report.h"
-#include "train/run_options.h"
-#include "train/text_format.h"
-#include "train/timing.h"
+#include "train/report/figures.h"
+#include "train/metrics/metrics.h"
+#include "train/run/progress.h"
+#include "train/report/report.h"
+#include "train/run/run_options.h"
+#include "train/run/text_format.h"
+#include "train/run/timing.h"
 
 namespace fs = std::filesystem;
 using attn::Tensor;

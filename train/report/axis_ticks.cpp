@@ -1,4 +1,4 @@
-#include "train/axis_ticks.h"
+#include "train/report/axis_ticks.h"
 
 #include <algorithm>
 #include <cmath>

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "train/config.h"
+#include "train/run/config.h"
 
 namespace attn::train {
 

@@ -13,7 +13,7 @@
 // weights move between the two frameworks with the same trajectory.
 #include <vector>
 
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 namespace attn::optim {
 

@@ -1,4 +1,4 @@
-#include "train/xml_escape.h"
+#include "train/report/xml_escape.h"
 
 namespace attn::train {
 

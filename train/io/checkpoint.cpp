@@ -1,4 +1,4 @@
-#include "train/checkpoint.h"
+#include "train/io/checkpoint.h"
 
 #include <sstream>
 

@@ -1,4 +1,4 @@
-#include "train/run_options.h"
+#include "train/run/run_options.h"
 
 #include <charconv>
 #include <cstdlib>

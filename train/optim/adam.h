@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 namespace attn::optim {
 

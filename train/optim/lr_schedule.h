@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 namespace attn::train {
 

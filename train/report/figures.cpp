@@ -1,4 +1,4 @@
-#include "train/figures.h"
+#include "train/report/figures.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 
 #include "autograd/error.h"
 #include "data/atomic_file.h"
-#include "train/axis_ticks.h"
-#include "train/svg_writer.h"
-#include "train/xml_escape.h"
+#include "train/report/axis_ticks.h"
+#include "train/report/svg_writer.h"
+#include "train/report/xml_escape.h"
 
 namespace attn::train {
 

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "layers/module.h"
-#include "train/safetensors.h"
+#include "train/io/safetensors.h"
 
 namespace attn::train {
 

@@ -1,4 +1,4 @@
-#include "train/clip_grad.h"
+#include "train/optim/clip_grad.h"
 
 #include <cmath>
 #include <unordered_set>

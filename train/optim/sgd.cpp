@@ -1,4 +1,4 @@
-#include "train/sgd.h"
+#include "train/optim/sgd.h"
 
 #include <cmath>
 

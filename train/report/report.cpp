@@ -1,4 +1,4 @@
-#include "train/report.h"
+#include "train/report/report.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,9 +9,9 @@
 #include <stdexcept>
 
 #include "autograd/error.h"
-#include "train/metrics.h"
-#include "train/run_options.h"
-#include "train/xml_escape.h"
+#include "train/metrics/metrics.h"
+#include "train/run/run_options.h"
+#include "train/report/xml_escape.h"
 
 namespace attn::train {
 

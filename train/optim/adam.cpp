@@ -1,4 +1,4 @@
-#include "train/adam.h"
+#include "train/optim/adam.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "train/config.h"
+#include "train/run/config.h"
 
 #include <algorithm>
 #include <fstream>

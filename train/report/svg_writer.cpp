@@ -1,9 +1,9 @@
-#include "train/svg_writer.h"
+#include "train/report/svg_writer.h"
 
 #include <cmath>
 #include <cstdio>
 
-#include "train/xml_escape.h"
+#include "train/report/xml_escape.h"
 
 namespace attn::train {
 

@@ -1,4 +1,4 @@
-#include "train/optimizer.h"
+#include "train/optim/optimizer.h"
 
 #include <cmath>
 #include <unordered_set>
