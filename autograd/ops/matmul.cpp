@@ -8,6 +8,8 @@
 //   dA = dC B^T   [M,N] x [N,K] -> [M,K]
 //   dB = A^T dC   [K,M] x [M,N] -> [K,N]
 // Both are GEMMs with a transpose flag set; nothing is transposed in memory.
+// The same maths as plain loops, forward and backward, is reference_matmul
+// (autograd/ops/reference/matmul.cpp): read it first; the tests compare the two.
 // An operand broadcast across batch items (a weight shared by every item)
 // fed several outputs, so its gradient is the sum over those items: the
 // GEMMs accumulate into it (beta = 1) rather than writing one gradient per

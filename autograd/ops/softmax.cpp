@@ -17,6 +17,8 @@
 // Two layouts: dim last (inner == 1) gives contiguous rows, run through the SIMD
 // row kernels; any other dim gives rows with stride `inner`, processed a whole
 // [n, inner] block at a time so that the inner loops still walk memory in order.
+// The same maths as plain loops, one row at a time, is reference_softmax
+// (autograd/ops/reference/softmax.cpp): read it first; the tests compare the two.
 #include "autograd/ops/softmax.h"
 
 #include <algorithm>

@@ -1,3 +1,7 @@
+// Reading this for the first time? The maths is C[m, n] = sum_k A[m, k] B[k, n]; see it as
+// four plain loops, with its backward, in autograd/ops/reference/matmul.cpp (reference_matmul,
+// which the tests hold this GEMM against). Everything below computes exactly that, faster.
+//
 // The matrix multiply in the BLIS manner (Van Zee & van de Geijn, "BLIS: A Framework for
 // Rapidly Instantiating BLAS Functionality", 2015; Goto & van de Geijn 2008).
 //
