@@ -4,15 +4,7 @@
 //   e_j = v . z_j                        [S]      (-inf where key j is padding)
 //   a   = softmax(e)                     [S]
 //   c   = sum_j a_j h_j                  [D]
-//
-// Backward, given dc [D] and da_out [S] (the gradient of the returned weights):
-//   in the forward pass c = sum_j a_j h_j, so now
-//     dh_j = a_j dc,      da_j = dc . h_j + da_out_j
-//   a = softmax(e):  de_j = a_j (da_j - sum_k da_k a_k)
-//   e_j = v . z_j:   dv += de_j z_j,   dz_j = de_j v
-//   z_j = tanh(u_j), u_j = Ws + Uh_j:  du_j = dz_j (1 - z_j^2)
-//     dUh_j = du_j,   dWs = sum_j du_j   (Ws was broadcast over the keys)
-// A padded key has a_j = 0, so de_j = 0 and nothing flows back from it.
+// The backward is additive_attention_backward, below, with its equations.
 // One pass over [S, A] each way: the composed version makes ~10 tensors of that size per
 // decoder step, the fused one makes z and the gradients.
 #include "layers/additive_attention.h"
@@ -54,6 +46,65 @@ AdditiveSizes check_additive(const char* op, const Tensor& Ws, const Tensor& Uh,
   return {B, S, A, keys.size(2)};
 }
 
+// The backward of additive_attention_fused. Per batch item b, given dc [D] and da_out [S]
+// (the gradient of the returned weights), and from the forward pass z [S, A], a [S], v [A]
+// and the keys h [S, D]:
+//   in the forward pass c = sum_j a_j h_j, so now
+//     dh_j = a_j dc,      da_j = dc . h_j + da_out_j
+//   a = softmax(e):  de_j = a_j (da_j - sum_k da_k a_k)
+//   e_j = v . z_j:   dv += de_j z_j,   dz_j = de_j v
+//   z_j = tanh(u_j), u_j = Ws + Uh_j:  du_j = dz_j (1 - z_j^2)
+//     dUh_j = du_j,   dWs = sum_j du_j   (Ws was broadcast over the keys)
+// A padded key has a_j = 0, so de_j = 0 and nothing flows back from it.
+// Returns {dWs [B, A], dUh [B, S, A], dv [A], dkeys [B, S, D]}.
+std::vector<Tensor> additive_attention_backward(const Tensor& dcontext, const Tensor& dalpha,
+                                                const Tensor& Z, const Tensor& alpha,
+                                                const Tensor& v, const Tensor& keys) {
+  const int64_t B = Z.size(0), S = Z.size(1), A = Z.size(2), D = keys.size(2);
+  const real* pdc = dcontext.data();
+  const real* pda_out = dalpha.data();
+  const real* pz = Z.data();
+  const real* pa = alpha.data();
+  const real* pv = v.data();
+  const real* ph = keys.data();
+  Tensor dWs = Tensor::zeros({B, A}), dUh = Tensor::empty({B, S, A});
+  Tensor dkeys = Tensor::empty({B, S, D});
+  // dv sums over every (b, j): one row per b, added up after the parallel loop.
+  Tensor dv_rows = Tensor::zeros({B, A});
+  real* pdw = dWs.data();
+  real* pdu = dUh.data();
+  real* pdh = dkeys.data();
+  real* pdv = dv_rows.data();
+#ifdef ATTN_HAVE_OPENMP
+#pragma omp parallel for schedule(static) if (B * S * A >= (int64_t{1} << 16))
+#endif
+  for (int64_t b = 0; b < B; ++b) {
+    const real* a = pa + b * S;
+    const real* dc = pdc + b * D;
+    std::vector<real> da(S);
+    real sum_da_a = 0;
+    for (int64_t j = 0; j < S; ++j) {
+      // dh_j = a_j dc;  da_j = dc . h_j + da_out_j
+      const real* h = ph + (b * S + j) * D;
+      real* dh = pdh + (b * S + j) * D;
+      simd::mul_scalar(dc, a[j], dh, D);
+      da[j] = simd::dot(dc, h, D) + pda_out[b * S + j];
+      sum_da_a += da[j] * a[j];
+    }
+    for (int64_t j = 0; j < S; ++j) {
+      const real de = a[j] * (da[j] - sum_da_a);  // softmax backward
+      const real* z = pz + (b * S + j) * A;
+      real* dU = pdu + (b * S + j) * A;
+      simd::axpy(de, z, pdv + b * A, A);  // dv += de_j z_j
+      for (int64_t k = 0; k < A; ++k) dU[k] = de * pv[k] * (1 - z[k] * z[k]);
+      simd::add(pdw + b * A, dU, pdw + b * A, A);  // dWs = sum_j du_j
+    }
+  }
+  Tensor dv = Tensor::zeros({A});
+  for (int64_t b = 0; b < B; ++b) simd::add(dv.data(), pdv + b * A, dv.data(), A);
+  return {dWs, dUh, dv, dkeys};
+}
+
 }  // namespace
 
 AttentionOutput additive_attention_fused(const Tensor& Ws, const Tensor& Uh, const Tensor& v,
@@ -88,53 +139,10 @@ AttentionOutput additive_attention_fused(const Tensor& Ws, const Tensor& Uh, con
     for (int64_t j = 0; j < S; ++j) simd::axpy(e[j], ph + (b * S + j) * D, c, D);
   }
 
-  auto outs =
-      record_multi("additive_attention_fused", {context, alpha}, {Ws, Uh, v, keys},
-                   [B, S, A, D, Z, alpha = alpha.detach(), v, keys](const std::vector<Tensor>& g) {
-                     const real* pdc = g[0].data();
-                     const real* pda_out = g[1].data();
-                     const real* pz = Z.data();
-                     const real* pa = alpha.data();
-                     const real* pv = v.data();
-                     const real* ph = keys.data();
-                     Tensor dWs = Tensor::zeros({B, A}), dUh = Tensor::empty({B, S, A});
-                     Tensor dkeys = Tensor::empty({B, S, D});
-                     // dv sums over every (b, j): one row per b, added up after the parallel loop.
-                     Tensor dv_rows = Tensor::zeros({B, A});
-                     real* pdw = dWs.data();
-                     real* pdu = dUh.data();
-                     real* pdh = dkeys.data();
-                     real* pdv = dv_rows.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (B * S * A >= (int64_t{1} << 16))
-#endif
-                     for (int64_t b = 0; b < B; ++b) {
-                       const real* a = pa + b * S;
-                       const real* dc = pdc + b * D;
-                       std::vector<real> da(S), du(A);
-                       real sum_da_a = 0;
-                       for (int64_t j = 0; j < S; ++j) {
-                         // dh_j = a_j dc;  da_j = dc . h_j + da_out_j
-                         const real* h = ph + (b * S + j) * D;
-                         real* dh = pdh + (b * S + j) * D;
-                         simd::mul_scalar(dc, a[j], dh, D);
-                         da[j] = simd::dot(dc, h, D) + pda_out[b * S + j];
-                         sum_da_a += da[j] * a[j];
-                       }
-                       for (int64_t j = 0; j < S; ++j) {
-                         const real de = a[j] * (da[j] - sum_da_a);  // softmax backward
-                         const real* z = pz + (b * S + j) * A;
-                         real* dU = pdu + (b * S + j) * A;
-                         simd::axpy(de, z, pdv + b * A, A);  // dv += de_j z_j
-                         for (int64_t k = 0; k < A; ++k) dU[k] = de * pv[k] * (1 - z[k] * z[k]);
-                         simd::add(pdw + b * A, dU, pdw + b * A, A);  // dWs = sum_j du_j
-                       }
-                     }
-                     Tensor dv = Tensor::zeros({A});
-                     for (int64_t b = 0; b < B; ++b)
-                       simd::add(dv.data(), pdv + b * A, dv.data(), A);
-                     return std::vector<Tensor>{dWs, dUh, dv, dkeys};
-                   });
+  auto outs = record_multi("additive_attention_fused", {context, alpha}, {Ws, Uh, v, keys},
+                           [Z, alpha = alpha.detach(), v, keys](const std::vector<Tensor>& g) {
+                             return additive_attention_backward(g[0], g[1], Z, alpha, v, keys);
+                           });
   return {outs[0], outs[1]};
 }
 

@@ -36,11 +36,12 @@ struct BatchDim {
 // is [k,n] (stored transposed when the flag is set, as in simd::gemm).
 // When sc is 0 along some dimension, several items share one C: their
 // products are summed into it.
+// Every caller names each member (Product{.transpose_p = false, ...}).
 struct Product {
-  bool trans_p, trans_q;
+  bool transpose_p, transpose_q;
   int64_t m, n, k;
   const real* P;
-  int64_t ldp;
+  int64_t ldp;  // leading dimension: elements from one stored row of P to the next
   const real* Q;
   int64_t ldq;
   real* C;
@@ -58,7 +59,7 @@ std::vector<BatchDim> merge_dims(const std::vector<BatchDim>& dims) {
     if (!out.empty()) {
       BatchDim& o = out.back();
       if (o.sp == d.sp * d.size && o.sq == d.sq * d.size && o.sc == d.sc * d.size) {
-        o = {o.size * d.size, d.sp, d.sq, d.sc};
+        o = {.size = o.size * d.size, .sp = d.sp, .sq = d.sq, .sc = d.sc};
         continue;
       }
     }
@@ -87,15 +88,16 @@ void run_product(const Product& p, std::vector<BatchDim> dims) {
     const BatchDim& d = dims[0];
     // Q shared, P and C contiguous: the batch is just more rows of one
     // product ([B*T, D] x [D, H], the Linear layer's case).
-    if (!p.trans_p && d.sq == 0 && d.sp == p.m * p.ldp && d.sc == p.m * p.ldc) {
-      simd::gemm<real>(false, p.trans_q, p.m * d.size, p.n, p.k, real(1), p.P, p.ldp, p.Q, p.ldq,
-                       real(0), p.C, p.ldc);
+    if (!p.transpose_p && d.sq == 0 && d.sp == p.m * p.ldp && d.sc == p.m * p.ldc) {
+      simd::gemm<real>(false, p.transpose_q, p.m * d.size, p.n, p.k, real(1), p.P, p.ldp, p.Q,
+                       p.ldq, real(0), p.C, p.ldc);
       return;
     }
     // C shared, P^T and Q contiguous along the inner dimension: the sum over
     // the batch is one product with a longer inner dimension (the weight
     // gradient of that same Linear layer: X^T dY over all B*T rows).
-    if (p.trans_p && !p.trans_q && d.sc == 0 && d.sp == p.k * p.ldp && d.sq == p.k * p.ldq) {
+    if (p.transpose_p && !p.transpose_q && d.sc == 0 && d.sp == p.k * p.ldp &&
+        d.sq == p.k * p.ldq) {
       simd::gemm<real>(true, false, p.m, p.n, p.k * d.size, real(1), p.P, p.ldp, p.Q, p.ldq,
                        real(0), p.C, p.ldc);
       return;
@@ -110,15 +112,15 @@ void run_product(const Product& p, std::vector<BatchDim> dims) {
   int64_t inner = -1;
   for (int64_t i = static_cast<int64_t>(dims.size()) - 1; i >= 0 && inner < 0; --i)
     if (dims[i].sc != 0) inner = i;
-  BatchDim batched = inner >= 0 ? dims[inner] : BatchDim{1, 0, 0, 0};
+  BatchDim batched = inner >= 0 ? dims[inner] : BatchDim{.size = 1, .sp = 0, .sq = 0, .sc = 0};
   if (inner >= 0) dims.erase(dims.begin() + inner);
 
   std::vector<int64_t> idx(dims.size(), 0);
   int64_t op = 0, oq = 0, oc = 0;
   while (true) {
-    simd::gemm_batched<real>(batched.size, p.trans_p, p.trans_q, p.m, p.n, p.k, real(1), p.P + op,
-                             p.ldp, batched.sp, p.Q + oq, p.ldq, batched.sq, beta, p.C + oc, p.ldc,
-                             batched.sc);
+    simd::gemm_batched<real>(batched.size, p.transpose_p, p.transpose_q, p.m, p.n, p.k, real(1),
+                             p.P + op, p.ldp, batched.sp, p.Q + oq, p.ldq, batched.sq, beta,
+                             p.C + oc, p.ldc, batched.sc);
     int64_t d = static_cast<int64_t>(dims.size()) - 1;
     for (; d >= 0; --d) {  // advance the odometer
       op += dims[d].sp, oq += dims[d].sq, oc += dims[d].sc;
@@ -186,15 +188,80 @@ MatmulPlan plan(const Shape& as, const Shape& bs) {
   return pl;
 }
 
-// The batch dimensions of one product: P steps by sp matrices of p_size
-// elements, and likewise Q and C.
-std::vector<BatchDim> dims_of(const MatmulPlan& pl, const std::vector<int64_t>& sp, int64_t p_size,
-                              const std::vector<int64_t>& sq, int64_t q_size,
-                              const std::vector<int64_t>& sc, int64_t c_size) {
+// How one operand of a product walks the batch: per batch dimension, how many whole
+// matrices it steps (0 = broadcast), and the size of one matrix in elements.
+struct BatchWalk {
+  const std::vector<int64_t>& stride;
+  int64_t matrix_size;
+};
+
+// The batch dimensions of one product, from the walks of P, Q and C.
+std::vector<BatchDim> dims_of(const MatmulPlan& pl, const BatchWalk& p, const BatchWalk& q,
+                              const BatchWalk& c) {
   std::vector<BatchDim> dims(pl.batch.size());
   for (size_t i = 0; i < dims.size(); ++i)
-    dims[i] = {pl.batch[i], sp[i] * p_size, sq[i] * q_size, sc[i] * c_size};
+    dims[i] = {.size = pl.batch[i],
+               .sp = p.stride[i] * p.matrix_size,
+               .sq = q.stride[i] * q.matrix_size,
+               .sc = c.stride[i] * c.matrix_size};
   return dims;
+}
+
+// ---- the three products of matmul, each a named function ------------------------------
+// sc: C's batch strides (C is never broadcast).
+
+// Forward, C = A B: [M,K] x [K,N] -> [M,N] per batch item.
+void forward_product(const MatmulPlan& pl, const std::vector<int64_t>& sc, const real* a,
+                     const real* b, real* c) {
+  const int64_t M = pl.M, K = pl.K, N = pl.N;
+  run_product({.transpose_p = false,
+               .transpose_q = false,
+               .m = M,
+               .n = N,
+               .k = K,
+               .P = a,
+               .ldp = K,
+               .Q = b,
+               .ldq = N,
+               .C = c,
+               .ldc = N},
+              dims_of(pl, {pl.sa, M * K}, {pl.sb, K * N}, {sc, M * N}));
+}
+
+// dA = dC B^T: [M,N] x (B [K,N] read transposed) -> [M,K], summed where A was shared.
+void grad_a_product(const MatmulPlan& pl, const std::vector<int64_t>& sc, const real* gc,
+                    const real* b, real* ga) {
+  const int64_t M = pl.M, K = pl.K, N = pl.N;
+  run_product({.transpose_p = false,
+               .transpose_q = true,
+               .m = M,
+               .n = K,
+               .k = N,
+               .P = gc,
+               .ldp = N,
+               .Q = b,
+               .ldq = N,
+               .C = ga,
+               .ldc = K},
+              dims_of(pl, {sc, M * N}, {pl.sb, K * N}, {pl.sa, M * K}));
+}
+
+// dB = A^T dC: (A [M,K] read transposed) x [M,N] -> [K,N], summed where B was shared.
+void grad_b_product(const MatmulPlan& pl, const std::vector<int64_t>& sc, const real* a,
+                    const real* gc, real* gb) {
+  const int64_t M = pl.M, K = pl.K, N = pl.N;
+  run_product({.transpose_p = true,
+               .transpose_q = false,
+               .m = K,
+               .n = N,
+               .k = M,
+               .P = a,
+               .ldp = K,
+               .Q = gc,
+               .ldq = N,
+               .C = gb,
+               .ldc = N},
+              dims_of(pl, {pl.sa, M * K}, {sc, M * N}, {pl.sb, K * N}));
 }
 
 }  // namespace
@@ -202,38 +269,31 @@ std::vector<BatchDim> dims_of(const MatmulPlan& pl, const std::vector<int64_t>& 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   ATTN_CHECK(a.defined() && b.defined(), "matmul: an operand is undefined");
   const MatmulPlan pl = plan(a.shape(), b.shape());
-  const int64_t M = pl.M, K = pl.K, N = pl.N;
   const std::vector<int64_t> sc = batch_strides(pl.batch, pl.batch.size());  // c: never broadcast
 
   // ---- forward: C = A B ---------------------------------------------------
   Tensor c = Tensor::uninitialized(pl.out_shape);  // every element written below
-  if (K == 0)
+  if (pl.K == 0)
     c.fill_(0);  // an empty sum
   else
-    run_product({false, false, M, N, K, a.data(), K, b.data(), N, c.data(), N},
-                dims_of(pl, pl.sa, M * K, pl.sb, K * N, sc, M * N));
+    forward_product(pl, sc, a.data(), b.data(), c.data());
 
   return record("matmul", c, {a, b}, [a, b, pl, sc](const Tensor& gc) {
-    const int64_t M = pl.M, K = pl.K, N = pl.N;
+    // In the forward pass this was C = A B, so now dA = dC B^T and dB = A^T dC.
     Tensor ga, gb;
-    // In the forward pass this was C = A B, so now
-    // dA = dC B^T: [M,N] x (B [K,N] read transposed) -> [M,K], summed where A was shared.
     if (a.requires_grad()) {
       ga = Tensor::uninitialized(a.shape());
-      if (N == 0)
+      if (pl.N == 0)
         ga.fill_(0);
       else
-        run_product({false, true, M, K, N, gc.data(), N, b.data(), N, ga.data(), K},
-                    dims_of(pl, sc, M * N, pl.sb, K * N, pl.sa, M * K));
+        grad_a_product(pl, sc, gc.data(), b.data(), ga.data());
     }
-    // dB = A^T dC: (A [M,K] read transposed) x [M,N] -> [K,N], summed where B was shared.
     if (b.requires_grad()) {
       gb = Tensor::uninitialized(b.shape());
-      if (M == 0)
+      if (pl.M == 0)
         gb.fill_(0);
       else
-        run_product({true, false, K, N, M, a.data(), K, gc.data(), N, gb.data(), N},
-                    dims_of(pl, pl.sa, M * K, sc, M * N, pl.sb, K * N));
+        grad_b_product(pl, sc, a.data(), gc.data(), gb.data());
     }
     return std::vector<Tensor>{ga, gb};
   });
