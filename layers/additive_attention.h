@@ -24,6 +24,7 @@
 #include "autograd/tensor.h"
 #include "layers/linear.h"
 #include "layers/module.h"
+#include "layers/options.h"
 #include "layers/scaled_dot_product.h"
 
 namespace attn::nn {
@@ -41,18 +42,10 @@ class AdditiveAttentionOptions {
  public:
   AdditiveAttentionOptions(int64_t query_dim, int64_t key_dim, int64_t attn_dim)
       : query_dim_(query_dim), key_dim_(key_dim), attn_dim_(attn_dim) {}
-  AdditiveAttentionOptions& fused(bool on) {
-    fused_ = on;
-    return *this;
-  }
-  int64_t query_dim() const { return query_dim_; }
-  int64_t key_dim() const { return key_dim_; }
-  int64_t attn_dim() const { return attn_dim_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t query_dim_, key_dim_, attn_dim_;
-  bool fused_ = true;
+  ATTN_OPTION(int64_t, query_dim, 0);
+  ATTN_OPTION(int64_t, key_dim, 0);
+  ATTN_OPTION(int64_t, attn_dim, 0);
+  ATTN_OPTION(bool, fused, true);
 };
 
 class AdditiveAttention : public Module {

@@ -23,6 +23,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -39,30 +40,12 @@ class Conv2dOptions {
  public:
   Conv2dOptions(int64_t in_channels, int64_t out_channels, Size2 kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
-  Conv2dOptions& stride(Size2 s) {
-    stride_ = s;
-    return *this;
-  }
-  Conv2dOptions& padding(Size2 p) {
-    padding_ = p;
-    return *this;
-  }
-  Conv2dOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  int64_t in_channels() const { return in_channels_; }
-  int64_t out_channels() const { return out_channels_; }
-  Size2 kernel_size() const { return kernel_size_; }
-  Size2 stride() const { return stride_; }
-  Size2 padding() const { return padding_; }
-  bool bias() const { return bias_; }
-
- private:
-  int64_t in_channels_, out_channels_;
-  Size2 kernel_size_;
-  Size2 stride_ = 1, padding_ = 0;
-  bool bias_ = true;
+  ATTN_OPTION(int64_t, in_channels, 0);
+  ATTN_OPTION(int64_t, out_channels, 0);
+  ATTN_OPTION(Size2, kernel_size, 1);
+  ATTN_OPTION(Size2, stride, 1);
+  ATTN_OPTION(Size2, padding, 0);
+  ATTN_OPTION(bool, bias, true);
 };
 
 // The function behind the layer (torch.nn.functional.conv2d): x [B, C_in, H, W],

@@ -20,6 +20,7 @@
 #include "autograd/tensor.h"
 #include "layers/linear.h"
 #include "layers/module.h"
+#include "layers/options.h"
 #include "layers/scaled_dot_product.h"
 
 namespace attn::nn {
@@ -30,29 +31,11 @@ class DotProductAttentionOptions {
  public:
   DotProductAttentionOptions(int64_t query_dim, int64_t key_dim)
       : query_dim_(query_dim), key_dim_(key_dim) {}
-  DotProductAttentionOptions& score(DotProductScore s) {
-    score_ = s;
-    return *this;
-  }
-  DotProductAttentionOptions& scaled(bool on) {
-    scaled_ = on;
-    return *this;
-  }
-  DotProductAttentionOptions& fused(bool on) {  // false: the composed reference
-    fused_ = on;
-    return *this;
-  }
-  int64_t query_dim() const { return query_dim_; }
-  int64_t key_dim() const { return key_dim_; }
-  DotProductScore score() const { return score_; }
-  bool scaled() const { return scaled_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t query_dim_, key_dim_;
-  DotProductScore score_ = DotProductScore::Dot;
-  bool scaled_ = false;
-  bool fused_ = true;
+  ATTN_OPTION(int64_t, query_dim, 0);
+  ATTN_OPTION(int64_t, key_dim, 0);
+  ATTN_OPTION(DotProductScore, score, DotProductScore::Dot);
+  ATTN_OPTION(bool, scaled, false);
+  ATTN_OPTION(bool, fused, true);  // false: the composed reference
 };
 
 class DotProductAttention : public Module {

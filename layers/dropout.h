@@ -10,20 +10,14 @@
 //   model.eval();                // ... and the identity from here on
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
 class DropoutOptions {
  public:
   DropoutOptions(double p = 0.5) : p_(p) {}  // NOLINT: implicit, as LibTorch's
-  DropoutOptions& p(double value) {
-    p_ = value;
-    return *this;
-  }
-  double p() const { return p_; }
-
- private:
-  double p_;
+  ATTN_OPTION(double, p, 0.5);
 };
 
 // The function behind the layer: p must lie in [0, 1]; p = 1 zeroes everything.

@@ -14,6 +14,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -21,17 +22,9 @@ class EmbeddingOptions {
  public:
   EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
       : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
-  EmbeddingOptions& padding_idx(int64_t idx) {
-    padding_idx_ = idx;
-    return *this;
-  }
-  int64_t num_embeddings() const { return num_embeddings_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  const std::optional<int64_t>& padding_idx() const { return padding_idx_; }
-
- private:
-  int64_t num_embeddings_, embedding_dim_;
-  std::optional<int64_t> padding_idx_;
+  ATTN_OPTION(int64_t, num_embeddings, 0);
+  ATTN_OPTION(int64_t, embedding_dim, 0);
+  ATTN_OPTION(std::optional<int64_t>, padding_idx, std::nullopt);
 };
 
 // The function behind the layer (torch.nn.functional.embedding): a fused

@@ -9,24 +9,14 @@
 
 #include "autograd/ops/shape_ops.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
 class FlattenOptions {
  public:
-  FlattenOptions& start_dim(int64_t d) {
-    start_dim_ = d;
-    return *this;
-  }
-  FlattenOptions& end_dim(int64_t d) {
-    end_dim_ = d;
-    return *this;
-  }
-  int64_t start_dim() const { return start_dim_; }
-  int64_t end_dim() const { return end_dim_; }
-
- private:
-  int64_t start_dim_ = 1, end_dim_ = -1;
+  ATTN_OPTION(int64_t, start_dim, 1);
+  ATTN_OPTION(int64_t, end_dim, -1);
 };
 
 class Flatten : public Module {

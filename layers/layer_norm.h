@@ -18,6 +18,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -25,22 +26,9 @@ class LayerNormOptions {
  public:
   LayerNormOptions(Shape normalized_shape)
       : normalized_shape_(std::move(normalized_shape)) {}  // NOLINT
-  LayerNormOptions& eps(double value) {
-    eps_ = value;
-    return *this;
-  }
-  LayerNormOptions& elementwise_affine(bool on) {
-    elementwise_affine_ = on;
-    return *this;
-  }
-  const Shape& normalized_shape() const { return normalized_shape_; }
-  double eps() const { return eps_; }
-  bool elementwise_affine() const { return elementwise_affine_; }
-
- private:
-  Shape normalized_shape_;
-  double eps_ = 1e-5;
-  bool elementwise_affine_ = true;
+  ATTN_OPTION(Shape, normalized_shape, {});
+  ATTN_OPTION(double, eps, 1e-5);
+  ATTN_OPTION(bool, elementwise_affine, true);
 };
 
 // Fused, with the hand-derived backward. weight and bias may be undefined (no affine).

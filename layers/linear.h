@@ -12,6 +12,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -19,17 +20,9 @@ class LinearOptions {
  public:
   LinearOptions(int64_t in_features, int64_t out_features)
       : in_features_(in_features), out_features_(out_features) {}
-  LinearOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  int64_t in_features() const { return in_features_; }
-  int64_t out_features() const { return out_features_; }
-  bool bias() const { return bias_; }
-
- private:
-  int64_t in_features_, out_features_;
-  bool bias_ = true;
+  ATTN_OPTION(int64_t, in_features, 0);
+  ATTN_OPTION(int64_t, out_features, 0);
+  ATTN_OPTION(bool, bias, true);
 };
 
 // The function behind the layer (torch.nn.functional.linear): y = x W^T + b,

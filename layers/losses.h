@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "autograd/tensor.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -22,57 +23,21 @@ enum class Reduction { None, Mean, Sum };
 
 class CrossEntropyOptions {
  public:
-  CrossEntropyOptions& ignore_index(int64_t idx) {
-    ignore_index_ = idx;
-    return *this;
-  }
-  CrossEntropyOptions& label_smoothing(double eps) {
-    label_smoothing_ = eps;
-    return *this;
-  }
-  CrossEntropyOptions& reduction(Reduction r) {
-    reduction_ = r;
-    return *this;
-  }
-  int64_t ignore_index() const { return ignore_index_; }
-  double label_smoothing() const { return label_smoothing_; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  int64_t ignore_index_ = -100;
-  double label_smoothing_ = 0.0;
-  Reduction reduction_ = Reduction::Mean;
+  ATTN_OPTION(int64_t, ignore_index, -100);
+  ATTN_OPTION(double, label_smoothing, 0.0);
+  ATTN_OPTION(Reduction, reduction, Reduction::Mean);
 };
 
 class NLLLossOptions {
  public:
-  NLLLossOptions& ignore_index(int64_t idx) {
-    ignore_index_ = idx;
-    return *this;
-  }
-  NLLLossOptions& reduction(Reduction r) {
-    reduction_ = r;
-    return *this;
-  }
-  int64_t ignore_index() const { return ignore_index_; }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  int64_t ignore_index_ = -100;
-  Reduction reduction_ = Reduction::Mean;
+  ATTN_OPTION(int64_t, ignore_index, -100);
+  ATTN_OPTION(Reduction, reduction, Reduction::Mean);
 };
 
 // Options of the losses whose only setting is the reduction (MSE, BCE with logits).
 class ReductionOptions {
  public:
-  ReductionOptions& reduction(Reduction r) {
-    reduction_ = r;
-    return *this;
-  }
-  Reduction reduction() const { return reduction_; }
-
- private:
-  Reduction reduction_ = Reduction::Mean;
+  ATTN_OPTION(Reduction, reduction, Reduction::Mean);
 };
 using MSELossOptions = ReductionOptions;
 using BCEWithLogitsOptions = ReductionOptions;

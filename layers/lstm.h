@@ -30,6 +30,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/rnn.h"
 
 namespace attn::nn {
 
@@ -40,27 +41,7 @@ struct LSTMState {
 };
 
 // ---- LSTMCell --------------------------------------------------------------
-class LSTMCellOptions {
- public:
-  LSTMCellOptions(int64_t input_size, int64_t hidden_size)
-      : input_size_(input_size), hidden_size_(hidden_size) {}
-  LSTMCellOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  LSTMCellOptions& fused(bool on) {  // false: the composed reference step
-    fused_ = on;
-    return *this;
-  }
-  int64_t input_size() const { return input_size_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  bool bias() const { return bias_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t input_size_, hidden_size_;
-  bool bias_ = true, fused_ = true;
-};
+using LSTMCellOptions = RecurrentCellOptions;  // layers/rnn.h
 
 class LSTMCell : public Module {
  public:
@@ -80,38 +61,7 @@ class LSTMCell : public Module {
 };
 
 // ---- LSTM ------------------------------------------------------------------
-class LSTMOptions {
- public:
-  LSTMOptions(int64_t input_size, int64_t hidden_size)
-      : input_size_(input_size), hidden_size_(hidden_size) {}
-  LSTMOptions& num_layers(int64_t n) {
-    num_layers_ = n;
-    return *this;
-  }
-  LSTMOptions& bidirectional(bool on) {
-    bidirectional_ = on;
-    return *this;
-  }
-  LSTMOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  LSTMOptions& fused(bool on) {  // false: the composed reference step (slower)
-    fused_ = on;
-    return *this;
-  }
-  int64_t input_size() const { return input_size_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  int64_t num_layers() const { return num_layers_; }
-  bool bidirectional() const { return bidirectional_; }
-  bool bias() const { return bias_; }
-  bool fused() const { return fused_; }
-  int64_t num_directions() const { return bidirectional_ ? 2 : 1; }
-
- private:
-  int64_t input_size_, hidden_size_, num_layers_ = 1;
-  bool bidirectional_ = false, bias_ = true, fused_ = true;
-};
+using LSTMOptions = RecurrentOptions;  // layers/rnn.h
 
 class LSTM : public Module {
  public:

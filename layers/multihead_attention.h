@@ -32,6 +32,7 @@
 #include "autograd/tensor.h"
 #include "layers/linear.h"
 #include "layers/module.h"
+#include "layers/options.h"
 #include "layers/scaled_dot_product.h"
 
 namespace attn::nn {
@@ -40,19 +41,11 @@ class SelfAttentionOptions {
  public:
   SelfAttentionOptions(int64_t d_model, int64_t d_k, int64_t d_v)
       : d_model_(d_model), d_k_(d_k), d_v_(d_v) {}
+  ATTN_OPTION(int64_t, d_model, 0);
+  ATTN_OPTION(int64_t, d_k, 0);
+  ATTN_OPTION(int64_t, d_v, 0);
   // The fused scaled_dot_product_attention (default) or the composed reference.
-  SelfAttentionOptions& fused(bool on) {
-    fused_ = on;
-    return *this;
-  }
-  int64_t d_model() const { return d_model_; }
-  int64_t d_k() const { return d_k_; }
-  int64_t d_v() const { return d_v_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t d_model_, d_k_, d_v_;
-  bool fused_ = true;
+  ATTN_OPTION(bool, fused, true);
 };
 
 class SelfAttention : public Module {
@@ -76,31 +69,13 @@ class MultiheadAttentionOptions {
  public:
   MultiheadAttentionOptions(int64_t embed_dim, int64_t num_heads)
       : embed_dim_(embed_dim), num_heads_(num_heads) {}
+  ATTN_OPTION(int64_t, embed_dim, 0);
+  ATTN_OPTION(int64_t, num_heads, 0);
   // Dropout on the attention weights while training (PyTorch's `dropout`).
-  MultiheadAttentionOptions& dropout(double p) {
-    dropout_ = p;
-    return *this;
-  }
-  MultiheadAttentionOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
+  ATTN_OPTION(double, dropout, 0.0);
+  ATTN_OPTION(bool, bias, true);
   // The fused multi_head_scaled_dot_product_attention (default) or the composed reference.
-  MultiheadAttentionOptions& fused(bool on) {
-    fused_ = on;
-    return *this;
-  }
-  int64_t embed_dim() const { return embed_dim_; }
-  int64_t num_heads() const { return num_heads_; }
-  double dropout() const { return dropout_; }
-  bool bias() const { return bias_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t embed_dim_, num_heads_;
-  double dropout_ = 0.0;
-  bool bias_ = true;
-  bool fused_ = true;
+  ATTN_OPTION(bool, fused, true);
 };
 
 // The optional arguments of MultiheadAttention::forward, PyTorch's names and defaults.

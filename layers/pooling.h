@@ -16,6 +16,7 @@
 #include "autograd/tensor.h"
 #include "layers/conv2d.h"  // Size2
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -42,49 +43,34 @@ Tensor global_avg_pool(const Tensor& x);
 class MaxPool2dOptions {
  public:
   MaxPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
+  ATTN_OPTION(Size2, kernel_size, 1);
+  ATTN_OPTION(Size2, padding, 0);
+  // The stride defaults to the kernel size, so it is written out.
   MaxPool2dOptions& stride(Size2 s) {
     stride_ = s;
     return *this;
   }
-  MaxPool2dOptions& padding(Size2 p) {
-    padding_ = p;
-    return *this;
-  }
-  Size2 kernel_size() const { return kernel_size_; }
-  Size2 stride() const { return stride_.value_or(kernel_size_); }  // default: the kernel
-  Size2 padding() const { return padding_; }
+  Size2 stride() const { return stride_.value_or(kernel_size_); }
 
  private:
-  Size2 kernel_size_;
   std::optional<Size2> stride_;
-  Size2 padding_ = 0;
 };
 
 class AvgPool2dOptions {
  public:
   AvgPool2dOptions(Size2 kernel_size) : kernel_size_(kernel_size) {}  // NOLINT: implicit
+  ATTN_OPTION(Size2, kernel_size, 1);
+  ATTN_OPTION(Size2, padding, 0);
+  ATTN_OPTION(bool, count_include_pad, true);
+  // The stride defaults to the kernel size, so it is written out.
   AvgPool2dOptions& stride(Size2 s) {
     stride_ = s;
     return *this;
   }
-  AvgPool2dOptions& padding(Size2 p) {
-    padding_ = p;
-    return *this;
-  }
-  AvgPool2dOptions& count_include_pad(bool on) {
-    count_include_pad_ = on;
-    return *this;
-  }
-  Size2 kernel_size() const { return kernel_size_; }
   Size2 stride() const { return stride_.value_or(kernel_size_); }
-  Size2 padding() const { return padding_; }
-  bool count_include_pad() const { return count_include_pad_; }
 
  private:
-  Size2 kernel_size_;
   std::optional<Size2> stride_;
-  Size2 padding_ = 0;
-  bool count_include_pad_ = true;
 };
 
 class MaxPool2d : public Module {

@@ -15,28 +15,16 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
 class PositionalEncodingOptions {
  public:
   PositionalEncodingOptions(int64_t d_model) : d_model_(d_model) {}  // NOLINT
-  PositionalEncodingOptions& max_len(int64_t n) {
-    max_len_ = n;
-    return *this;
-  }
-  PositionalEncodingOptions& dropout(double p) {
-    dropout_ = p;
-    return *this;
-  }
-  int64_t d_model() const { return d_model_; }
-  int64_t max_len() const { return max_len_; }
-  double dropout() const { return dropout_; }
-
- private:
-  int64_t d_model_;
-  int64_t max_len_ = 5000;
-  double dropout_ = 0.0;
+  ATTN_OPTION(int64_t, d_model, 0);
+  ATTN_OPTION(int64_t, max_len, 5000);
+  ATTN_OPTION(double, dropout, 0.0);
 };
 
 // The table itself: [max_len, d_model]; odd d_model is allowed (the last cos is dropped).

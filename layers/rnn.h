@@ -29,6 +29,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -60,27 +61,17 @@ void check_state(const std::string& layer, const char* what, const Tensor& state
                  const Shape& expected);
 
 // ---- RNNCell ---------------------------------------------------------------
-class RNNCellOptions {
+// The options of a recurrent cell (RNNCell, LSTMCell; one type, two names).
+class RecurrentCellOptions {
  public:
-  RNNCellOptions(int64_t input_size, int64_t hidden_size)
+  RecurrentCellOptions(int64_t input_size, int64_t hidden_size)
       : input_size_(input_size), hidden_size_(hidden_size) {}
-  RNNCellOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  RNNCellOptions& fused(bool on) {  // false: the composed reference step
-    fused_ = on;
-    return *this;
-  }
-  int64_t input_size() const { return input_size_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  bool bias() const { return bias_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t input_size_, hidden_size_;
-  bool bias_ = true, fused_ = true;
+  ATTN_OPTION(int64_t, input_size, 0);
+  ATTN_OPTION(int64_t, hidden_size, 0);
+  ATTN_OPTION(bool, bias, true);
+  ATTN_OPTION(bool, fused, true);  // false: the composed reference step (slower)
 };
+using RNNCellOptions = RecurrentCellOptions;
 
 class RNNCell : public Module {
  public:
@@ -98,38 +89,20 @@ class RNNCell : public Module {
 };
 
 // ---- RNN -------------------------------------------------------------------
-class RNNOptions {
+// The options of a recurrent layer (RNN, LSTM; one type, two names).
+class RecurrentOptions {
  public:
-  RNNOptions(int64_t input_size, int64_t hidden_size)
+  RecurrentOptions(int64_t input_size, int64_t hidden_size)
       : input_size_(input_size), hidden_size_(hidden_size) {}
-  RNNOptions& num_layers(int64_t n) {
-    num_layers_ = n;
-    return *this;
-  }
-  RNNOptions& bidirectional(bool on) {
-    bidirectional_ = on;
-    return *this;
-  }
-  RNNOptions& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  RNNOptions& fused(bool on) {
-    fused_ = on;
-    return *this;
-  }
-  int64_t input_size() const { return input_size_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  int64_t num_layers() const { return num_layers_; }
-  bool bidirectional() const { return bidirectional_; }
-  bool bias() const { return bias_; }
-  bool fused() const { return fused_; }
-  int64_t num_directions() const { return bidirectional_ ? 2 : 1; }
-
- private:
-  int64_t input_size_, hidden_size_, num_layers_ = 1;
-  bool bidirectional_ = false, bias_ = true, fused_ = true;
+  ATTN_OPTION(int64_t, input_size, 0);
+  ATTN_OPTION(int64_t, hidden_size, 0);
+  ATTN_OPTION(int64_t, num_layers, 1);
+  ATTN_OPTION(bool, bidirectional, false);
+  ATTN_OPTION(bool, bias, true);
+  ATTN_OPTION(bool, fused, true);  // false: the composed reference step (slower)
+  int64_t num_directions() const { return bidirectional() ? 2 : 1; }
 };
+using RNNOptions = RecurrentOptions;
 
 class RNN : public Module {
  public:

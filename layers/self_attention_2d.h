@@ -24,6 +24,7 @@
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/options.h"
 #include "layers/scaled_dot_product.h"
 
 namespace attn::nn {
@@ -31,23 +32,10 @@ namespace attn::nn {
 class SelfAttention2dOptions {
  public:
   SelfAttention2dOptions(int64_t channels) : channels_(channels) {}  // NOLINT
+  ATTN_OPTION(int64_t, channels, 0);
   // f and g map C to C / reduction channels (SAGAN: 8).
-  SelfAttention2dOptions& reduction(int64_t r) {
-    reduction_ = r;
-    return *this;
-  }
-  SelfAttention2dOptions& fused(bool on) {  // false: the composed reference
-    fused_ = on;
-    return *this;
-  }
-  int64_t channels() const { return channels_; }
-  int64_t reduction() const { return reduction_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t channels_;
-  int64_t reduction_ = 8;
-  bool fused_ = true;
+  ATTN_OPTION(int64_t, reduction, 8);
+  ATTN_OPTION(bool, fused, true);  // false: the composed reference
 };
 
 // A 1x1 convolution's parameters, weight [C_out, C_in, 1, 1] and bias [C_out], applied as a

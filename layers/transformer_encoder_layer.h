@@ -24,6 +24,7 @@
 #include "layers/linear.h"
 #include "layers/module.h"
 #include "layers/multihead_attention.h"
+#include "layers/options.h"
 
 namespace attn::nn {
 
@@ -31,42 +32,14 @@ class TransformerEncoderLayerOptions {
  public:
   TransformerEncoderLayerOptions(int64_t d_model, int64_t nhead)
       : d_model_(d_model), nhead_(nhead) {}
-  TransformerEncoderLayerOptions& dim_feedforward(int64_t n) {
-    dim_feedforward_ = n;
-    return *this;
-  }
-  TransformerEncoderLayerOptions& dropout(double p) {
-    dropout_ = p;
-    return *this;
-  }
-  TransformerEncoderLayerOptions& layer_norm_eps(double eps) {
-    layer_norm_eps_ = eps;
-    return *this;
-  }
-  TransformerEncoderLayerOptions& norm_first(bool on) {
-    norm_first_ = on;
-    return *this;
-  }
+  ATTN_OPTION(int64_t, d_model, 0);
+  ATTN_OPTION(int64_t, nhead, 0);
+  ATTN_OPTION(int64_t, dim_feedforward, 2048);  // PyTorch's defaults
+  ATTN_OPTION(double, dropout, 0.1);
+  ATTN_OPTION(double, layer_norm_eps, 1e-5);
+  ATTN_OPTION(bool, norm_first, false);
   // The fused attention op (default) or its composed reference, passed to self_attn.
-  TransformerEncoderLayerOptions& fused(bool on) {
-    fused_ = on;
-    return *this;
-  }
-  int64_t d_model() const { return d_model_; }
-  int64_t nhead() const { return nhead_; }
-  int64_t dim_feedforward() const { return dim_feedforward_; }
-  double dropout() const { return dropout_; }
-  double layer_norm_eps() const { return layer_norm_eps_; }
-  bool norm_first() const { return norm_first_; }
-  bool fused() const { return fused_; }
-
- private:
-  int64_t d_model_, nhead_;
-  int64_t dim_feedforward_ = 2048;  // PyTorch's defaults
-  double dropout_ = 0.1;
-  double layer_norm_eps_ = 1e-5;
-  bool norm_first_ = false;
-  bool fused_ = true;
+  ATTN_OPTION(bool, fused, true);
 };
 
 class TransformerEncoderLayer : public Module {

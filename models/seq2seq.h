@@ -50,6 +50,7 @@
 #include "layers/linear.h"
 #include "layers/lstm.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::models {
 
@@ -65,34 +66,12 @@ class Seq2SeqOptions {
  public:
   Seq2SeqOptions(int64_t src_vocab, int64_t tgt_vocab)
       : src_vocab_(src_vocab), tgt_vocab_(tgt_vocab) {}
-  Seq2SeqOptions& embedding_dim(int64_t e) {
-    embedding_dim_ = e;
-    return *this;
-  }
-  Seq2SeqOptions& hidden_size(int64_t h) {
-    hidden_size_ = h;
-    return *this;
-  }
-  Seq2SeqOptions& attention(AttentionKind k) {
-    attention_ = k;
-    return *this;
-  }
-  Seq2SeqOptions& attention_dim(int64_t a) {
-    attention_dim_ = a;
-    return *this;
-  }
-  int64_t src_vocab() const { return src_vocab_; }
-  int64_t tgt_vocab() const { return tgt_vocab_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  AttentionKind attention() const { return attention_; }
-  int64_t attention_dim() const { return attention_dim_; }
-
- private:
-  int64_t src_vocab_, tgt_vocab_;
-  int64_t embedding_dim_ = 64, hidden_size_ = 128;
-  AttentionKind attention_ = AttentionKind::additive;
-  int64_t attention_dim_ = 128;
+  ATTN_OPTION(int64_t, src_vocab, 0);
+  ATTN_OPTION(int64_t, tgt_vocab, 0);
+  ATTN_OPTION(int64_t, embedding_dim, 64);
+  ATTN_OPTION(int64_t, hidden_size, 128);
+  ATTN_OPTION(AttentionKind, attention, AttentionKind::additive);  // AttnSeq2Seq only
+  ATTN_OPTION(int64_t, attention_dim, 128);                        // additive only; A
 };
 
 // What the encoder leaves for the decoder.
