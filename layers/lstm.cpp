@@ -1,6 +1,7 @@
 // LSTMCell and LSTM: x [B,T,I] -> output [B,T,D*H], {h_n, c_n} [L*D,B,H].
 //
-// The layer's loop, per layer l and direction d:
+// The layer is run_recurrent_layers (layers/recurrent.h) driving one LSTMStep per layer l
+// and direction d:
 //   gx = x_l W_ih^T + (b_ih + b_hh)     [B,T,4H], one GEMM for all T steps
 // fused (the default): out_d, h_n, c_n = lstm_sequence_fused(gx, h0, c0, W_hh, mask): one
 //   node running the fused step's kernels for t = 0..T-1 (reverse: T-1..0); its backward
@@ -12,6 +13,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "autograd/error.h"
 #include "autograd/ops.h"
@@ -21,6 +23,34 @@
 #include "layers/rnn.h"
 
 namespace attn::nn {
+
+// ---- the cell the loop drives -------------------------------------------------
+
+LSTMStep::LSTMStep(Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, bool fused)
+    : w_ih_(std::move(w_ih)),
+      w_hh_(std::move(w_hh)),
+      b_ih_(std::move(b_ih)),
+      b_hh_(std::move(b_hh)),
+      fused_(fused) {}
+
+Tensor LSTMStep::input_gates(const Tensor& x) const {
+  return b_ih_.defined() ? linear(x, w_ih_, b_ih_ + b_hh_) : linear(x, w_ih_);
+}
+
+RecurrentState LSTMStep::step(const Tensor& gx_t, const RecurrentState& state,
+                              const Tensor& mask_t) const {
+  auto [h1, c1] = fused_ ? lstm_cell_fused(gx_t, state[0], state[1], w_hh_, mask_t)
+                         : lstm_cell_composed(gx_t, state[0], state[1], w_hh_, mask_t);
+  return {h1, c1};
+}
+
+std::optional<RecurrentSequence> LSTMStep::fused_sequence(const Tensor& gx,
+                                                          const RecurrentState& state,
+                                                          const Tensor& mask, bool reverse) const {
+  if (!fused_) return std::nullopt;  // the reference: step by step
+  LSTMSequence r = lstm_sequence_fused(gx, state[0], state[1], w_hh_, mask, reverse);
+  return RecurrentSequence{r.out, {r.h_n, r.c_n}};
+}
 
 // ---- LSTMCell --------------------------------------------------------------
 
@@ -56,10 +86,12 @@ LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state) const {
   if (state.c.defined()) check_state("LSTMCell", "c", state.c, {B, H});
   Tensor h = state.h.defined() ? state.h : Tensor::zeros({B, H});
   Tensor c = state.c.defined() ? state.c : Tensor::zeros({B, H});
-  Tensor gx = bias_ih.defined() ? linear(x, weight_ih, bias_ih + bias_hh) : linear(x, weight_ih);
-  auto [h1, c1] = options.fused() ? lstm_cell_fused(gx, h, c, weight_hh)
-                                  : lstm_cell_composed(gx, h, c, weight_hh);
-  return {h1, c1};
+  const RecurrentState s = step(input_gates(x), {h, c});
+  return {s[0], s[1]};
+}
+
+LSTMStep LSTMCell::cell() const {
+  return LSTMStep(weight_ih, weight_hh, bias_ih, bias_hh, options.fused());
 }
 
 // ---- LSTM ------------------------------------------------------------------
@@ -99,54 +131,27 @@ void LSTM::reset_parameters() {
 
 std::pair<Tensor, LSTMState> LSTM::forward(const Tensor& x, const LSTMState& state,
                                            const Tensor& lengths) const {
+  RecurrentLayersOutput r = run(x, {state.h, state.c}, lengths);
+  return {r.output, LSTMState{r.final[0], r.final[1]}};
+}
+
+RecurrentLayersOutput LSTM::run(const Tensor& x, const RecurrentState& initial,
+                                const Tensor& lengths) const {
   check_sequence_input("LSTM", x, options.input_size());
-  const int64_t B = x.size(0), T = x.size(1), H = options.hidden_size(), L = options.num_layers(),
+  const int64_t B = x.size(0), H = options.hidden_size(), L = options.num_layers(),
                 D = options.num_directions();
-  if (state.h.defined()) check_state("LSTM", "h0", state.h, {L * D, B, H});
-  if (state.c.defined()) check_state("LSTM", "c0", state.c, {L * D, B, H});
-  Tensor mask;  // [B, T], 1 while a sequence lasts
-  std::vector<Tensor> m_t(T);
-  if (lengths.defined()) {
-    mask = lengths_to_mask("LSTM", lengths, B, T);
-    m_t = step_masks(mask);
-  }
-  std::vector<Tensor> h0s = state.h.defined() ? unbind(state.h, 0) : std::vector<Tensor>();
-  std::vector<Tensor> c0s = state.c.defined() ? unbind(state.c, 0) : std::vector<Tensor>();
-  Tensor input = x;
-  std::vector<Tensor> h_n, c_n;
-  for (int64_t l = 0; l < L; ++l) {
-    std::vector<Tensor> outs;
-    for (int64_t d = 0; d < D; ++d) {
-      const int64_t k = l * D + d;
-      // x W_ih^T + b_ih + b_hh for every step at once: one GEMM of [B*T, in] x [in, 4H].
-      Tensor gx = options.bias() ? linear(input, weight_ih[k], bias_ih[k] + bias_hh[k])
-                                 : linear(input, weight_ih[k]);
-      Tensor h = state.h.defined() ? h0s[k] : Tensor::zeros({B, H});
-      Tensor c = state.c.defined() ? c0s[k] : Tensor::zeros({B, H});
-      if (options.fused()) {  // the whole recurrence as one op
-        LSTMSequence r = lstm_sequence_fused(gx, h, c, weight_hh[k], mask, /*reverse=*/d == 1);
-        outs.push_back(r.out);
-        h_n.push_back(r.h_n);
-        c_n.push_back(r.c_n);
-        continue;
-      }
-      // The reference: one composed step per time step, every op on the graph.
-      std::vector<Tensor> gxs = unbind(gx, 1);
-      std::vector<Tensor> hs(T);
-      for (int64_t s = 0; s < T; ++s) {
-        const int64_t t = d == 0 ? s : T - 1 - s;
-        auto [h1, c1] = lstm_cell_composed(gxs[t], h, c, weight_hh[k], m_t[t]);
-        h = h1;
-        c = c1;
-        hs[t] = h;
-      }
-      outs.push_back(stack_time(hs, mask));
-      h_n.push_back(h);
-      c_n.push_back(c);
-    }
-    input = D == 2 ? concat(outs, 2) : outs[0];
-  }
-  return {input, LSTMState{stack(h_n, 0), stack(c_n, 0)}};
+  ATTN_CHECK(initial.empty() || initial.size() == 2, "LSTM: ", initial.size(),
+             " initial state tensors; expected {h0, c0} or none");
+  if (!initial.empty() && initial[0].defined())
+    check_state("LSTM", "h0", initial[0], {L * D, B, H});
+  if (!initial.empty() && initial[1].defined())
+    check_state("LSTM", "c0", initial[1], {L * D, B, H});
+  std::vector<LSTMStep> steps;  // one cell per layer and direction, k = l * D + d
+  for (int64_t k = 0; k < L * D; ++k)
+    steps.emplace_back(weight_ih[k], weight_hh[k], bias_ih[k], bias_hh[k], options.fused());
+  std::vector<const RecurrentCell*> cells;
+  for (const LSTMStep& c : steps) cells.push_back(&c);
+  return run_recurrent_layers("LSTM", x, cells, L, H, initial, lengths);
 }
 
 }  // namespace attn::nn

@@ -21,15 +21,18 @@
 // Parameters carry PyTorch's names and shapes (so weights move both ways):
 //   weight_ih_l{k}[_reverse] [4H, I or D*H],  weight_hh_l{k}[_reverse] [4H, H],
 //   bias_ih_l{k}[_reverse] [4H],  bias_hh_l{k}[_reverse] [4H];  all ~ U(-1/sqrt(H), 1/sqrt(H)).
-// The layer computes x W_ih^T + b_ih + b_hh for every step in one GEMM, then runs the
-// recurrence: by default as one op (lstm_sequence_fused, the fused step's kernels in a loop,
-// layers/lstm_cell_fused.h), or with .fused(false) as the composed reference step per step.
+// The layer is the loop of layers/recurrent.h driving LSTMStep: x W_ih^T + b_ih + b_hh for
+// every step in one GEMM, then the recurrence: by default as one op (lstm_sequence_fused,
+// the fused step's kernels in a loop, layers/lstm_cell_fused.h), or with .fused(false) as
+// the composed reference step per step.
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "autograd/tensor.h"
 #include "layers/module.h"
+#include "layers/recurrent.h"
 #include "layers/rnn.h"
 
 namespace attn::nn {
@@ -40,10 +43,32 @@ struct LSTMState {
   Tensor h, c;
 };
 
+// ---- the cell the loop drives ------------------------------------------------
+// The LSTM step over given parameters (handles shared with the module that owns them):
+//   input_gates     x [.., I] -> x W_ih^T + b_ih + b_hh [.., 4H]
+//   step            gx_t [B, 4H], {h, c} -> {h', c'} (lstm_cell_fused, or composed)
+//   fused_sequence  all steps as one op (lstm_sequence_fused) when fused
+class LSTMStep final : public RecurrentCell {
+ public:
+  // b_ih and b_hh undefined: no bias. fused false: the composed reference step.
+  LSTMStep(Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, bool fused);
+  int64_t state_size() const override { return 2; }
+  Tensor input_gates(const Tensor& x) const override;
+  RecurrentState step(const Tensor& gx_t, const RecurrentState& state,
+                      const Tensor& mask_t = Tensor()) const override;
+  std::optional<RecurrentSequence> fused_sequence(const Tensor& gx, const RecurrentState& state,
+                                                  const Tensor& mask, bool reverse) const override;
+
+ private:
+  Tensor w_ih_, w_hh_, b_ih_, b_hh_;
+  bool fused_;
+};
+
 // ---- LSTMCell --------------------------------------------------------------
 using LSTMCellOptions = RecurrentCellOptions;  // layers/rnn.h
 
-class LSTMCell : public Module {
+// Also a RecurrentCell (state {h, c}), so that a model can step it like any other cell.
+class LSTMCell : public Module, public RecurrentCell {
  public:
   explicit LSTMCell(const LSTMCellOptions& options);
   // x [B, I], state {h, c} [B, H] (undefined: zeros) -> {h', c'} [B, H]
@@ -52,6 +77,18 @@ class LSTMCell : public Module {
     return forward(x, state);
   }
   void reset_parameters();  // U(-1/sqrt(H), 1/sqrt(H)) for every parameter
+
+  int64_t state_size() const override { return 2; }
+  Tensor input_gates(const Tensor& x) const override { return cell().input_gates(x); }
+  RecurrentState step(const Tensor& gx_t, const RecurrentState& state,
+                      const Tensor& mask_t = Tensor()) const override {
+    return cell().step(gx_t, state, mask_t);
+  }
+  std::optional<RecurrentSequence> fused_sequence(const Tensor& gx, const RecurrentState& state,
+                                                  const Tensor& mask, bool reverse) const override {
+    return cell().fused_sequence(gx, state, mask, reverse);
+  }
+  LSTMStep cell() const;  // the step over this module's parameters
 
   LSTMCellOptions options;
   Tensor weight_ih;  // [4H, I]
@@ -74,6 +111,10 @@ class LSTM : public Module {
                                           const Tensor& lengths = Tensor()) const {
     return forward(x, state, lengths);
   }
+  // The same through the shared loop's types: initial {h0, c0} or empty
+  // -> {output, {h_n, c_n}}.
+  RecurrentLayersOutput run(const Tensor& x, const RecurrentState& initial = {},
+                            const Tensor& lengths = Tensor()) const;
   void reset_parameters();
 
   LSTMOptions options;

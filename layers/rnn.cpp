@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "autograd/error.h"
 #include "autograd/node.h"
@@ -235,6 +236,25 @@ void check_state(const std::string& layer, const char* what, const Tensor& state
              " must be ", shape_str(expected));
 }
 
+// ---- the cell the loop drives -------------------------------------------------
+
+TanhRNNStep::TanhRNNStep(Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, bool fused)
+    : w_ih_(std::move(w_ih)),
+      w_hh_(std::move(w_hh)),
+      b_ih_(std::move(b_ih)),
+      b_hh_(std::move(b_hh)),
+      fused_(fused) {}
+
+Tensor TanhRNNStep::input_gates(const Tensor& x) const {
+  return b_ih_.defined() ? linear(x, w_ih_, b_ih_ + b_hh_) : linear(x, w_ih_);
+}
+
+RecurrentState TanhRNNStep::step(const Tensor& gx_t, const RecurrentState& state,
+                                 const Tensor& mask_t) const {
+  return {fused_ ? rnn_tanh_cell_fused(gx_t, state[0], w_hh_, mask_t)
+                 : rnn_tanh_cell_composed(gx_t, state[0], w_hh_, mask_t)};
+}
+
 // ---- RNNCell ---------------------------------------------------------------
 
 RNNCell::RNNCell(const RNNCellOptions& opts) : Module("RNNCell"), options(opts) {
@@ -267,9 +287,11 @@ Tensor RNNCell::forward(const Tensor& x, const Tensor& h) const {
   const int64_t B = x.size(0);
   Tensor h0 = h.defined() ? h : Tensor::zeros({B, H});
   if (h.defined()) check_state("RNNCell", "h", h, {B, H});
-  Tensor gx = bias_ih.defined() ? linear(x, weight_ih, bias_ih + bias_hh) : linear(x, weight_ih);
-  return options.fused() ? rnn_tanh_cell_fused(gx, h0, weight_hh)
-                         : rnn_tanh_cell_composed(gx, h0, weight_hh);
+  return step(input_gates(x), {h0})[0];
+}
+
+TanhRNNStep RNNCell::cell() const {
+  return TanhRNNStep(weight_ih, weight_hh, bias_ih, bias_hh, options.fused());
 }
 
 // ---- RNN -------------------------------------------------------------------
@@ -309,41 +331,24 @@ void RNN::reset_parameters() {
 
 std::pair<Tensor, Tensor> RNN::forward(const Tensor& x, const Tensor& h0,
                                        const Tensor& lengths) const {
+  RecurrentLayersOutput r = run(x, {h0}, lengths);
+  return {r.output, r.final[0]};
+}
+
+RecurrentLayersOutput RNN::run(const Tensor& x, const RecurrentState& initial,
+                               const Tensor& lengths) const {
   check_sequence_input("RNN", x, options.input_size());
-  const int64_t B = x.size(0), T = x.size(1), H = options.hidden_size(), L = options.num_layers(),
+  const int64_t B = x.size(0), H = options.hidden_size(), L = options.num_layers(),
                 D = options.num_directions();
-  if (h0.defined()) check_state("RNN", "h0", h0, {L * D, B, H});
-  Tensor mask;  // [B, T], 1 while a sequence lasts
-  std::vector<Tensor> m_t(T);
-  if (lengths.defined()) {
-    mask = lengths_to_mask("RNN", lengths, B, T);
-    m_t = step_masks(mask);
-  }
-  std::vector<Tensor> h0s = h0.defined() ? unbind(h0, 0) : std::vector<Tensor>();
-  Tensor input = x;
-  std::vector<Tensor> h_n;
-  for (int64_t l = 0; l < L; ++l) {
-    std::vector<Tensor> outs;
-    for (int64_t d = 0; d < D; ++d) {
-      const int64_t k = l * D + d;
-      // x W_ih^T + b_ih + b_hh for every step at once: one GEMM of [B*T, in] x [in, H].
-      Tensor gx = options.bias() ? linear(input, weight_ih[k], bias_ih[k] + bias_hh[k])
-                                 : linear(input, weight_ih[k]);
-      std::vector<Tensor> gxs = unbind(gx, 1);
-      Tensor h = h0.defined() ? h0s[k] : Tensor::zeros({B, H});
-      std::vector<Tensor> hs(T);
-      for (int64_t s = 0; s < T; ++s) {
-        const int64_t t = d == 0 ? s : T - 1 - s;
-        h = options.fused() ? rnn_tanh_cell_fused(gxs[t], h, weight_hh[k], m_t[t])
-                            : rnn_tanh_cell_composed(gxs[t], h, weight_hh[k], m_t[t]);
-        hs[t] = h;
-      }
-      outs.push_back(stack_time(hs, mask));
-      h_n.push_back(h);
-    }
-    input = D == 2 ? concat(outs, 2) : outs[0];
-  }
-  return {input, stack(h_n, 0)};
+  ATTN_CHECK(initial.size() <= 1, "RNN: ", initial.size(),
+             " initial state tensors; expected {h0} or none");
+  if (!initial.empty() && initial[0].defined()) check_state("RNN", "h0", initial[0], {L * D, B, H});
+  std::vector<TanhRNNStep> steps;  // one cell per layer and direction, k = l * D + d
+  for (int64_t k = 0; k < L * D; ++k)
+    steps.emplace_back(weight_ih[k], weight_hh[k], bias_ih[k], bias_hh[k], options.fused());
+  std::vector<const RecurrentCell*> cells;
+  for (const TanhRNNStep& c : steps) cells.push_back(&c);
+  return run_recurrent_layers("RNN", x, cells, L, H, initial, lengths);
 }
 
 }  // namespace attn::nn

@@ -19,9 +19,10 @@
 // Parameters carry PyTorch's names and shapes, so weights move both ways:
 //   weight_ih_l{k}[_reverse] [H, I or D*H],  weight_hh_l{k}[_reverse] [H, H],
 //   bias_ih_l{k}[_reverse] [H],  bias_hh_l{k}[_reverse] [H];  all ~ U(-1/sqrt(H), 1/sqrt(H)).
-// The layers' loop computes x W_ih^T + b_ih + b_hh for all time steps in one GEMM, then
-// runs one step op per time step: rnn_tanh_cell_fused (one node, hand-written backward)
-// or, with .fused(false), rnn_tanh_cell_composed (primitive ops, the reference).
+// The layer is the loop of layers/recurrent.h driving TanhRNNStep: x W_ih^T + b_ih + b_hh
+// for all time steps in one GEMM, then one step op per time step: rnn_tanh_cell_fused (one
+// node, hand-written backward) or, with .fused(false), rnn_tanh_cell_composed (primitive
+// ops, the reference).
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -30,6 +31,7 @@
 #include "autograd/tensor.h"
 #include "layers/module.h"
 #include "layers/options.h"
+#include "layers/recurrent.h"
 
 namespace attn::nn {
 
@@ -60,6 +62,24 @@ void check_sequence_input(const std::string& layer, const Tensor& x, int64_t inp
 void check_state(const std::string& layer, const char* what, const Tensor& state,
                  const Shape& expected);
 
+// ---- the cell the loop drives ------------------------------------------------
+// The tanh RNN step over given parameters (handles shared with the module that owns them):
+//   input_gates  x [.., I] -> x W_ih^T + b_ih + b_hh [.., H]
+//   step         gx_t [B, H], {h} -> {h' = tanh(gx_t + h W_hh^T)}
+class TanhRNNStep final : public RecurrentCell {
+ public:
+  // b_ih and b_hh undefined: no bias. fused false: the composed reference step.
+  TanhRNNStep(Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, bool fused);
+  int64_t state_size() const override { return 1; }
+  Tensor input_gates(const Tensor& x) const override;
+  RecurrentState step(const Tensor& gx_t, const RecurrentState& state,
+                      const Tensor& mask_t = Tensor()) const override;
+
+ private:
+  Tensor w_ih_, w_hh_, b_ih_, b_hh_;
+  bool fused_;
+};
+
 // ---- RNNCell ---------------------------------------------------------------
 // The options of a recurrent cell (RNNCell, LSTMCell; one type, two names).
 class RecurrentCellOptions {
@@ -73,13 +93,22 @@ class RecurrentCellOptions {
 };
 using RNNCellOptions = RecurrentCellOptions;
 
-class RNNCell : public Module {
+// Also a RecurrentCell (state {h}), so that a model can step it like any other cell.
+class RNNCell : public Module, public RecurrentCell {
  public:
   explicit RNNCell(const RNNCellOptions& options);
   // x [B, I], h [B, H] (undefined: zeros) -> h' [B, H]
   Tensor forward(const Tensor& x, const Tensor& h = Tensor()) const;
   Tensor operator()(const Tensor& x, const Tensor& h = Tensor()) const { return forward(x, h); }
   void reset_parameters();  // U(-1/sqrt(H), 1/sqrt(H)) for every parameter
+
+  int64_t state_size() const override { return 1; }
+  Tensor input_gates(const Tensor& x) const override { return cell().input_gates(x); }
+  RecurrentState step(const Tensor& gx_t, const RecurrentState& state,
+                      const Tensor& mask_t = Tensor()) const override {
+    return cell().step(gx_t, state, mask_t);
+  }
+  TanhRNNStep cell() const;  // the step over this module's parameters
 
   RNNCellOptions options;
   Tensor weight_ih;  // [H, I]
@@ -115,6 +144,9 @@ class RNN : public Module {
                                        const Tensor& lengths = Tensor()) const {
     return forward(x, h0, lengths);
   }
+  // The same through the shared loop's types: initial {h0} or empty -> {output, {h_n}}.
+  RecurrentLayersOutput run(const Tensor& x, const RecurrentState& initial = {},
+                            const Tensor& lengths = Tensor()) const;
   void reset_parameters();
 
   RNNOptions options;

@@ -13,7 +13,6 @@
 #include "autograd/ops.h"
 #include "data/vocab.h"
 #include "layers/losses.h"
-#include "layers/lstm_cell_fused.h"
 
 namespace attn::models {
 
@@ -70,7 +69,7 @@ Encoded Encoded::select(const Tensor& index) const {
   e.states = index_select(states, 0, index);
   e.pad_mask = index_select(pad_mask, 0, index);
   if (projected.defined()) e.projected = index_select(projected, 0, index);
-  e.last = {index_select(last.h, 0, index), index_select(last.c, 0, index)};
+  for (const Tensor& s : last) e.last.push_back(index_select(s, 0, index));
   return e;
 }
 
@@ -122,24 +121,23 @@ Encoded Seq2SeqBase::run_encoder(const Tensor& src, const Tensor& src_lengths) c
     for (int64_t j = static_cast<int64_t>(len); j < S; ++j) pad.data()[b * S + j] = 1;
   }
   Encoded e;
-  auto [states, last] = encoder(src_embedding(src), {}, src_lengths);  // [B, S, H], [1, B, H]
-  e.states = states;
+  const nn::RecurrentLayersOutput r = encoder.run(src_embedding(src), {}, src_lengths);
+  e.states = r.output;  // [B, S, H]
   e.pad_mask = pad;
-  e.last = {reshape(last.h, {B, H}), reshape(last.c, {B, H})};
+  for (const Tensor& s : r.final) e.last.push_back(reshape(s, {B, H}));  // [1, B, H] -> [B, H]
   return e;
 }
 
-void Seq2SeqBase::check_step(const char* who, const Tensor& prev, const nn::LSTMState& state,
+void Seq2SeqBase::check_step(const char* who, const Tensor& prev, const nn::RecurrentState& state,
                              const Encoded& enc) const {
   ATTN_CHECK(prev.defined() && prev.dim() == 1, who, ": prev of shape ",
              prev.defined() ? shape_str(prev.shape()) : "undefined", ": expected [B] token ids");
   const int64_t B = prev.size(0), H = options_.hidden_size();
-  ATTN_CHECK(state.h.defined() && state.c.defined() && state.h.shape() == Shape({B, H}) &&
-                 state.c.shape() == Shape({B, H}),
-             who, ": state of shapes ",
-             state.h.defined() ? shape_str(state.h.shape()) : "undefined", " and ",
-             state.c.defined() ? shape_str(state.c.shape()) : "undefined", ": expected [B, H] = [",
-             B, ", ", H, "] each");
+  ATTN_CHECK(!state.empty(), who, ": the decoder state is empty; expected its tensors [B, H]");
+  for (size_t i = 0; i < state.size(); ++i)
+    ATTN_CHECK(state[i].defined() && state[i].shape() == Shape({B, H}), who, ": state[", i,
+               "] of shape ", state[i].defined() ? shape_str(state[i].shape()) : "undefined",
+               ": expected [B, H] = [", B, ", ", H, "]");
   ATTN_CHECK(enc.states.defined() && enc.batch() == B, who, ": the encoder output has ",
              enc.states.defined() ? enc.batch() : 0, " rows, prev has ", B);
 }
@@ -151,7 +149,7 @@ TeacherForced Seq2SeqBase::teacher_forced(const data::SeqBatch& batch) const {
 TeacherForced Seq2SeqBase::teacher_forced_stepwise(const data::SeqBatch& batch) const {
   const Encoded enc = encode(batch.src, batch.src_lengths);
   const int64_t B = batch.tgt_in.size(0), T = batch.tgt_in.size(1);
-  nn::LSTMState state = initial_state(enc);
+  nn::RecurrentState state = initial_state(enc);
   std::vector<Tensor> logits, weights;
   for (int64_t t = 0; t < T; ++t) {
     const Tensor prev = reshape(slice(batch.tgt_in, 1, t, t + 1), {B});  // y_{t-1}, the reference
@@ -184,7 +182,7 @@ std::vector<Hypothesis> Seq2SeqBase::greedy_decode(const Tensor& src, const Tens
   std::vector<char> done(static_cast<size_t>(B), 0);
   std::vector<int64_t> lengths(static_cast<size_t>(B));
   for (int64_t b = 0; b < B; ++b) lengths[b] = static_cast<int64_t>(src_lengths.data()[b]);
-  nn::LSTMState state = initial_state(enc);
+  nn::RecurrentState state = initial_state(enc);
   std::vector<int64_t> prev(static_cast<size_t>(B), kBos);
   int64_t running = B;
   for (int64_t i = 0; i < max_len && running > 0; ++i) {
@@ -254,7 +252,7 @@ Hypothesis Seq2SeqBase::beam_search(const std::vector<int64_t>& src, const BeamO
   };
 
   std::vector<Hypothesis> live(1), finished;
-  nn::LSTMState state = initial_state(enc1);
+  nn::RecurrentState state = initial_state(enc1);
   for (int64_t i = 0; i < opt.max_len; ++i) {
     const int64_t n = static_cast<int64_t>(live.size());
     const Encoded enc = n == 1 ? enc1 : enc1.select(Tensor::zeros({n}));
@@ -304,7 +302,8 @@ Hypothesis Seq2SeqBase::beam_search(const std::vector<int64_t>& src, const BeamO
     }
     if (static_cast<int64_t>(finished.size()) >= k || next.empty()) break;
     const Tensor index = Tensor::from_vector(parents, {static_cast<int64_t>(parents.size())});
-    state = {index_select(step.state.h, 0, index), index_select(step.state.c, 0, index)};
+    state.clear();
+    for (const Tensor& s : step.state) state.push_back(index_select(s, 0, index));
     live = std::move(next);
     if (i + 1 == opt.max_len)  // cut off: the unfinished hypotheses compete as they are
       for (Hypothesis& h : live) finished.push_back(std::move(h));
@@ -330,25 +329,25 @@ Encoded Seq2Seq::encode(const Tensor& src, const Tensor& src_lengths) const {
   return run_encoder(src, src_lengths);
 }
 
-DecoderStep Seq2Seq::decode_step(const Tensor& prev, const nn::LSTMState& state,
+DecoderStep Seq2Seq::decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                  const Encoded& enc) const {
   check_step("Seq2Seq::decode_step", prev, state, enc);
   DecoderStep step;
-  step.state = decoder(tgt_embedding(prev), state);  // (s_i, m_i) from y_{i-1} and s_{i-1}
-  step.logits = out(step.state.h);                   // [B, V]
+  // (s_i, m_i) from y_{i-1} and (s_{i-1}, m_{i-1})
+  step.state = decoder.step(decoder.input_gates(tgt_embedding(prev)), state);
+  step.logits = out(decoder.output(step.state));  // [B, V]
   return step;
 }
 
 TeacherForced Seq2Seq::teacher_forced(const data::SeqBatch& batch) const {
   const Encoded enc = encode(batch.src, batch.src_lengths);
   // Under teacher forcing every decoder input is known in advance, so the input half of the
-  // gates is one GEMM for all steps and the recurrence one fused op: the same numbers as
-  // LSTMCell step by step (teacher_forced_stepwise), without T nodes per layer.
+  // gates is one GEMM for all steps and the recurrence runs over time in one call (one fused
+  // op for the LSTM cell): the same numbers as step by step (teacher_forced_stepwise).
   const Tensor x = tgt_embedding(batch.tgt_in);  // [B, T, E]
-  const Tensor gx = nn::linear(x, decoder.weight_ih, decoder.bias_ih + decoder.bias_hh);
-  const nn::LSTMSequence seq = nn::lstm_sequence_fused(gx, enc.last.h, enc.last.c,
-                                                       decoder.weight_hh);  // out [B, T, H]
-  return {out(seq.out), Tensor()};
+  const nn::RecurrentSequence seq =
+      nn::run_cell_over_time(decoder, decoder.input_gates(x), initial_state(enc));
+  return {out(seq.out), Tensor()};  // seq.out [B, T, H]
 }
 
 // ---- AttnSeq2Seq --------------------------------------------------------------------------
@@ -388,13 +387,14 @@ nn::AttentionOutput AttnSeq2Seq::attend(const Tensor& query, const Encoded& enc)
   return (*multiplicative)(query, enc.states, enc.pad_mask);
 }
 
-DecoderStep AttnSeq2Seq::decode_step(const Tensor& prev, const nn::LSTMState& state,
+DecoderStep AttnSeq2Seq::decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                      const Encoded& enc) const {
   check_step("AttnSeq2Seq::decode_step", prev, state, enc);
-  const auto [context, weights] = attend(state.h, enc);  // c_i [B, H], a_i [B, S] from s_{i-1}
+  // c_i [B, H], a_i [B, S] from s_{i-1}
+  const auto [context, weights] = attend(decoder.output(state), enc);
   DecoderStep step;
-  step.state = decoder(concat({tgt_embedding(prev), context}, 1), state);
-  step.logits = out(concat({step.state.h, context}, 1));  // Linear([s_i; c_i])
+  step.state = decoder.step(decoder.input_gates(concat({tgt_embedding(prev), context}, 1)), state);
+  step.logits = out(concat({decoder.output(step.state), context}, 1));  // Linear([s_i; c_i])
   step.weights = weights;
   return step;
 }
@@ -403,13 +403,13 @@ TeacherForced AttnSeq2Seq::teacher_forced(const data::SeqBatch& batch) const {
   const Encoded enc = encode(batch.src, batch.src_lengths);
   const int64_t B = batch.tgt_in.size(0), T = batch.tgt_in.size(1), E = options_.embedding_dim();
   const Tensor x = tgt_embedding(batch.tgt_in);  // [B, T, E], all steps at once
-  nn::LSTMState state = initial_state(enc);
+  nn::RecurrentState state = initial_state(enc);
   std::vector<Tensor> features, weights;  // [s_i; c_i] and a_i of every step
   for (int64_t t = 0; t < T; ++t) {
-    const auto [context, a] = attend(state.h, enc);
+    const auto [context, a] = attend(decoder.output(state), enc);
     const Tensor x_t = reshape(slice(x, 1, t, t + 1), {B, E});
-    state = decoder(concat({x_t, context}, 1), state);
-    features.push_back(concat({state.h, context}, 1));
+    state = decoder.step(decoder.input_gates(concat({x_t, context}, 1)), state);
+    features.push_back(concat({decoder.output(state), context}, 1));
     weights.push_back(a);
   }
   return {out(stack(features, 1)), stack(weights, 1)};  // [B, T, V], [B, T, S]

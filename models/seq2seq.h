@@ -51,6 +51,7 @@
 #include "layers/lstm.h"
 #include "layers/module.h"
 #include "layers/options.h"
+#include "layers/recurrent.h"
 
 namespace attn::models {
 
@@ -76,10 +77,11 @@ class Seq2SeqOptions {
 
 // What the encoder leaves for the decoder.
 struct Encoded {
-  Tensor states;       // [B, S, H]  h_1 .. h_S (0 past each row's length)
-  Tensor pad_mask;     // [B, S]     1 on padding (the attention's key_padding_mask)
-  Tensor projected;    // [B, S, A]  U h_j + b_U, made once per sequence (additive only)
-  nn::LSTMState last;  // [B, H] each: the state after each row's last token
+  Tensor states;            // [B, S, H]  h_1 .. h_S (0 past each row's length)
+  Tensor pad_mask;          // [B, S]     1 on padding (the attention's key_padding_mask)
+  Tensor projected;         // [B, S, A]  U h_j + b_U, made once per sequence (additive only)
+  nn::RecurrentState last;  // [B, H] each: the encoder's state after each row's last token
+                            // (LSTM: {h_S, c_S})
   int64_t batch() const { return states.size(0); }
   // The rows `index` (whole numbers in [0, B)) of every member: for beam search.
   Encoded select(const Tensor& index) const;
@@ -87,9 +89,9 @@ struct Encoded {
 
 // One decoder step for B rows.
 struct DecoderStep {
-  Tensor logits;        // [B, V]  unnormalised scores of y_i
-  nn::LSTMState state;  // [B, H] each: (s_i, m_i)
-  Tensor weights;       // [B, S]  a_i (AttnSeq2Seq), undefined for the bottleneck
+  Tensor logits;             // [B, V]  unnormalised scores of y_i
+  nn::RecurrentState state;  // [B, H] each: the decoder cell's state (LSTM: {s_i, m_i})
+  Tensor weights;            // [B, S]  a_i (AttnSeq2Seq), undefined for the bottleneck
 };
 
 // Teacher-forced outputs for a batch (training).
@@ -126,10 +128,10 @@ class Seq2SeqBase : public nn::Module {
   // src [B, S] ids (<pad> after each row's end), src_lengths [B] in [1, S].
   virtual Encoded encode(const Tensor& src, const Tensor& src_lengths) const = 0;
   // prev [B] ids y_{i-1} (<bos> first), state (s_{i-1}, m_{i-1}) -> the step's outputs.
-  virtual DecoderStep decode_step(const Tensor& prev, const nn::LSTMState& state,
+  virtual DecoderStep decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                   const Encoded& enc) const = 0;
   // The decoder's start state from the encoder: (h_S, c_S) in both models.
-  nn::LSTMState initial_state(const Encoded& enc) const { return enc.last; }
+  nn::RecurrentState initial_state(const Encoded& enc) const { return enc.last; }
 
   // Teacher forcing: the decoder is fed the reference y_{i-1} (batch.tgt_in), not its own
   // guess, so all T steps of every row are computed in one pass. The model may override it
@@ -163,7 +165,7 @@ class Seq2SeqBase : public nn::Module {
   // Checks src/src_lengths and embeds and encodes them with the members below.
   Encoded run_encoder(const Tensor& src, const Tensor& src_lengths) const;
   // Checks a decoder step's arguments.
-  void check_step(const char* who, const Tensor& prev, const nn::LSTMState& state,
+  void check_step(const char* who, const Tensor& prev, const nn::RecurrentState& state,
                   const Encoded& enc) const;
 
   Seq2SeqOptions options_;
@@ -171,7 +173,7 @@ class Seq2SeqBase : public nn::Module {
  public:
   nn::Embedding src_embedding;  // V_src -> E, <pad> row fixed at zero
   nn::Embedding tgt_embedding;  // V -> E, <pad> row fixed at zero
-  nn::LSTM encoder;             // E -> H
+  nn::LSTM encoder;             // E -> H, run through LSTM::run (any recurrent layer's run)
 };
 
 // The bottleneck: only (h_S, c_S) crosses from the encoder to the decoder.
@@ -179,13 +181,16 @@ class Seq2Seq : public Seq2SeqBase {
  public:
   explicit Seq2Seq(const Seq2SeqOptions& options);
   Encoded encode(const Tensor& src, const Tensor& src_lengths) const override;
-  DecoderStep decode_step(const Tensor& prev, const nn::LSTMState& state,
+  DecoderStep decode_step(const Tensor& prev, const nn::RecurrentState& state,
                           const Encoded& enc) const override;
-  // All T decoder steps as one fused LSTM op (the inputs are known under teacher forcing):
-  // equal to teacher_forced_stepwise, faster.
+  // All T decoder steps through run_cell_over_time (the inputs are known under teacher
+  // forcing), which the LSTM cell runs as one fused op: equal to teacher_forced_stepwise,
+  // faster.
   TeacherForced teacher_forced(const data::SeqBatch& batch) const override;
   bool has_attention() const override { return false; }
 
+  // Used only through nn::RecurrentCell (input_gates, step, output): another cell type (a
+  // GRU) would change this line only.
   nn::LSTMCell decoder;  // E -> H
   nn::Linear out;        // H -> V
 };
@@ -195,14 +200,14 @@ class AttnSeq2Seq : public Seq2SeqBase {
  public:
   explicit AttnSeq2Seq(const Seq2SeqOptions& options);
   Encoded encode(const Tensor& src, const Tensor& src_lengths) const override;
-  DecoderStep decode_step(const Tensor& prev, const nn::LSTMState& state,
+  DecoderStep decode_step(const Tensor& prev, const nn::RecurrentState& state,
                           const Encoded& enc) const override;
   // The steps must run one by one (c_i needs s_{i-1}); the embeddings of all steps are
   // looked up at once and the output layer runs once over [B, T, 2H].
   TeacherForced teacher_forced(const data::SeqBatch& batch) const override;
   bool has_attention() const override { return true; }
 
-  nn::LSTMCell decoder;  // E + H -> H
+  nn::LSTMCell decoder;  // E + H -> H, used only through nn::RecurrentCell
   nn::Linear out;        // 2H -> V
   // One of the two, by options().attention().
   std::shared_ptr<nn::AdditiveAttention> additive;

@@ -18,8 +18,8 @@
 #include "helpers/all_close.h"
 #include "models/seq2seq.h"
 #include "models/seq2seq_eval.h"
-#include "train/optim/adam.h"
 #include "train/io/checkpoint.h"
+#include "train/optim/adam.h"
 
 namespace attn {
 namespace {
@@ -73,8 +73,9 @@ TEST_P(EveryModel, ShapesOfEveryOutput) {
   const models::Encoded enc = m->encode(b.src, b.src_lengths);
   EXPECT_EQ(enc.states.shape(), Shape({B, S, 16}));
   EXPECT_EQ(enc.pad_mask.shape(), Shape({B, S}));
-  EXPECT_EQ(enc.last.h.shape(), Shape({B, 16}));
-  EXPECT_EQ(enc.last.c.shape(), Shape({B, 16}));
+  ASSERT_EQ(enc.last.size(), 2u);  // the LSTM's {h_S, c_S}
+  EXPECT_EQ(enc.last[0].shape(), Shape({B, 16}));
+  EXPECT_EQ(enc.last[1].shape(), Shape({B, 16}));
   EXPECT_EQ(enc.projected.defined(),
             GetParam().attention && GetParam().kind == AttentionKind::additive);
   const models::TeacherForced tf = m->teacher_forced(b);
