@@ -2,14 +2,13 @@
 // (models/seq2seq.h) with respect to every parameter, at tiny sizes (V_src = 6, V_tgt = 7,
 // E = 3, H = 4, A = 3; B = 2 rows with sources of 3 and 2 tokens and targets of 3 and 1, so
 // the source padding, the attention mask and ignore_index = <pad> are all on the path).
-//
-// attn_models has no double twin (it links attn_data and attn_train, which have none), so
-// the model's one source file is compiled into this double-precision test binary here. It
-// uses only autograd, layers and header-only constants, which the double twins provide.
+// The models come from attn_models_f64, the double twin of models/.
 #include <cstdint>
 
+#include "data/vocab.h"
 #include "gradcheck/gradcheck_case.h"
-#include "models/seq2seq.cpp"  // NOLINT(bugprone-suspicious-include): see above
+#include "layers/losses.h"
+#include "models/seq2seq.h"
 
 namespace attn::testing {
 namespace {

@@ -3,15 +3,14 @@
 // inputs are the model's parameters in named_parameters() order; the lambda builds the model,
 // points its parameter members at the row's inputs (and checks it pointed every one, in
 // order), and runs the model's own forward and tagging_loss.
-//
-// This binary links the double twins of autograd and layers only; models/ has no double
-// twin, so its one source file is compiled here, in double, as part of this file.
+// The models come from attn_models_f64, the double twin of models/.
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gradcheck/gradcheck_case.h"
-#include "models/self_attention_models.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "layers/losses.h"
+#include "models/self_attention_models.h"
 
 namespace attn::testing {
 namespace {
