@@ -13,7 +13,8 @@
 //
 // The files: main.cpp (this: the idea, then the experiment); report.cpp (figures, checkpoint,
 // metrics.json, index.html). The config keys and the data are train/seq2seq/pair_settings.h
-// and pair_data.h (tutorial 03 reads the same); the training loop is train/loop/train_loop.h.
+// and pair_data.h (tutorial 03 reads the same); the training, train/seq2seq/fit_pairs.h
+// over train/loop/train_loop.h.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -27,9 +28,7 @@
 #include "models/seq2seq.h"
 #include "models/seq2seq_eval.h"
 #include "report.h"
-#include "train/loop/batch_stream.h"
-#include "train/loop/train_loop.h"
-#include "train/optim/adam.h"
+#include "train/seq2seq/fit_pairs.h"
 #include "train/run/guarded_main.h"
 #include "train/run/run_options.h"
 #include "train/run/scoped_seed.h"
@@ -141,16 +140,10 @@ int run(int argc, char** argv) {
             << " epochs, teacher forcing\n\n";
 
   // Adam on the teacher-forced loss, gradients clipped; batches of similar source length in
-  // a new random order every epoch.
-  attn::optim::Adam opt(model.parameters(), {.lr = s.lr});
-  attn::train::SeqBatchStream batches(data.train, s.batch_size, opts.seed + 101);
-  model.train();
-  r.log = attn::train::train_loop(opt,
-                                  {.steps = s.epochs * batches.per_epoch(),
-                                   .steps_per_epoch = batches.per_epoch(),
-                                   .clip = s.clip},
-                                  [&] { return model.loss(batches.next()); });
-  model.eval();
+  // a new random order every epoch (train/seq2seq/fit_pairs.h).
+  r.log = attn::train::fit_pairs(
+      model, [&](const attn::data::SeqBatch& b) { return model.loss(b); }, data.train, s.epochs,
+      s, opts.seed + 101, "train");
   std::cout << "trained in " << fmt("%.1f", r.log.seconds) << " s (" << r.log.steps()
             << " steps); last epoch's mean loss " << fmt("%.4f", r.log.final_loss()) << "\n\n";
 
