@@ -9,6 +9,7 @@
 namespace attn::train {
 
 struct Curve {
+  size_t window = 1;      // steps per point
   std::vector<double> x;  // the step that ends each window (1-based: the window's last step)
   std::vector<double> y;  // the mean over the window
 };

@@ -39,8 +39,8 @@ struct LoopOptions {
 struct TrainLog {
   std::vector<double> losses;  // the loss of every step, in order
   int64_t steps_per_epoch = 0;
-  double seconds = 0;          // wall-clock time
-  double cpu_seconds = 0;      // processor time (what a busy machine does not inflate)
+  double seconds = 0;      // wall-clock time
+  double cpu_seconds = 0;  // processor time (what a busy machine does not inflate)
 
   int64_t steps() const { return static_cast<int64_t>(losses.size()); }
   // The summary loss of the run, less noisy than one step's: the mean over the last epoch

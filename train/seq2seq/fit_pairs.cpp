@@ -8,8 +8,8 @@
 namespace attn::train {
 
 TrainLog fit_pairs(nn::Module& model, const std::function<Tensor(const data::SeqBatch&)>& loss,
-                   const std::vector<data::SeqPair>& pairs, int64_t epochs,
-                   const PairSettings& s, uint64_t seed, std::string label) {
+                   const std::vector<data::SeqPair>& pairs, int64_t epochs, const PairSettings& s,
+                   uint64_t seed, std::string label) {
   optim::Adam opt(model.parameters(), {.lr = s.lr});
   SeqBatchStream batches(pairs, s.batch_size, seed);
   model.train();

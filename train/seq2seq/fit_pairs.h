@@ -20,7 +20,7 @@ namespace attn::train {
 
 // model.train() while training, model.eval() after. The batches come from Generator(seed).
 TrainLog fit_pairs(nn::Module& model, const std::function<Tensor(const data::SeqBatch&)>& loss,
-                   const std::vector<data::SeqPair>& pairs, int64_t epochs,
-                   const PairSettings& s, uint64_t seed, std::string label);
+                   const std::vector<data::SeqPair>& pairs, int64_t epochs, const PairSettings& s,
+                   uint64_t seed, std::string label);
 
 }  // namespace attn::train

@@ -28,12 +28,13 @@
 #include "models/seq2seq.h"
 #include "models/seq2seq_eval.h"
 #include "report.h"
-#include "train/seq2seq/fit_pairs.h"
 #include "train/run/guarded_main.h"
 #include "train/run/run_options.h"
 #include "train/run/scoped_seed.h"
 #include "train/run/text_format.h"
 #include "train/run/timing.h"
+#include "train/run/tutorial_start.h"
+#include "train/seq2seq/fit_pairs.h"
 
 using attn::Tensor;
 using attn::data::SeqPair;
@@ -59,9 +60,10 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
   const attn::nn::LSTMState s0 = model.initial_state(enc);  // (s_0, m_0) = (h_S, c_S)
   std::cout << "\nthe bottleneck, on one sentence (untrained model):\n  source  "
             << attn::data::join_tokens(data.src_vocab.decode(pair.src)) << "\n  encoder states"
-            << "  h_1 .. h_S  " << attn::shape_str(enc.states.shape()) << "   (S = " << pair.src.size()
-            << " tokens, H = " << s.hidden_size << ")\n  decoder start   s_0 = h_S   "
-            << attn::shape_str(s0.h.shape()) << "   first numbers:";
+            << "  h_1 .. h_S  " << attn::shape_str(enc.states.shape())
+            << "   (S = " << pair.src.size() << " tokens, H = " << s.hidden_size
+            << ")\n  decoder start   s_0 = h_S   " << attn::shape_str(s0.h.shape())
+            << "   first numbers:";
   for (int64_t k = 0; k < 4; ++k) std::cout << " " << fmt("%.3f", s0.h.data()[k]);
   // The decoder's first step, then the same step with every h_j erased: Seq2Seq's decoder
   // never reads them, so its output does not move.
@@ -73,8 +75,8 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
   double moved = 0;
   for (int64_t i = 0; i < logits.numel(); ++i)
     moved = std::max<double>(moved, std::abs(logits.data()[i] - same.data()[i]));
-  std::cout << "\n  h_1 .. h_S erased: the decoder's first logits move by " << moved
-            << "\n  " << enc.states.numel() << " numbers computed, " << 2 * s.hidden_size
+  std::cout << "\n  h_1 .. h_S erased: the decoder's first logits move by " << moved << "\n  "
+            << enc.states.numel() << " numbers computed, " << 2 * s.hidden_size
             << " (h_S and c_S) reach the decoder\n\n";
 }
 
@@ -96,7 +98,8 @@ void show_examples(const attn::models::Seq2Seq& model, const attn::train::PairDa
       const std::string ref = attn::data::join_tokens(data.tgt_vocab.decode(p.tgt));
       const std::string out = attn::data::join_tokens(data.tgt_vocab.decode(hyp[0].tokens));
       const bool right = hyp[0].output() == p.tgt;
-      r.examples.push_back({{"source", src}, {"reference", ref}, {"output", out}, {"exact", right}});
+      r.examples.push_back(
+          {{"source", src}, {"reference", ref}, {"output", out}, {"exact", right}});
       // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + string.
       std::string line = "[";
       line += std::to_string(it->first);
@@ -109,15 +112,11 @@ void show_examples(const attn::models::Seq2Seq& model, const attn::train::PairDa
 }
 
 int run(int argc, char** argv) {
-  const auto opts = attn::train::parse_run_options(
-      argc, argv, "02_seq2seq_bottleneck",
+  Results r;  // its clock starts now
+  const auto opts = attn::train::start_tutorial(
+      argc, argv, "02_seq2seq_bottleneck", "the seq2seq bottleneck",
       "The seq2seq bottleneck: an LSTM encoder squeezes the source into its last state, an LSTM "
       "decoder writes the target from that alone; accuracy falls as the input grows.");
-  Results r;
-  r.start = std::chrono::steady_clock::now();
-  attn::manual_seed(opts.seed);
-  std::cout << "attnlab tutorial 02: the seq2seq bottleneck" << (opts.quick ? " (quick run)" : "")
-            << "\noutput: " << opts.out_dir.string() << "\n";
   const attn::train::PairSettings s = attn::train::read_pair_settings(opts);
   opts.config.check_unknown_keys();
   const attn::train::PairData data = attn::train::load_pair_data(s, opts);
@@ -142,8 +141,8 @@ int run(int argc, char** argv) {
   // Adam on the teacher-forced loss, gradients clipped; batches of similar source length in
   // a new random order every epoch (train/seq2seq/fit_pairs.h).
   r.log = attn::train::fit_pairs(
-      model, [&](const attn::data::SeqBatch& b) { return model.loss(b); }, data.train, s.epochs,
-      s, opts.seed + 101, "train");
+      model, [&](const attn::data::SeqBatch& b) { return model.loss(b); }, data.train, s.epochs, s,
+      opts.seed + 101, "train");
   std::cout << "trained in " << fmt("%.1f", r.log.seconds) << " s (" << r.log.steps()
             << " steps); last epoch's mean loss " << fmt("%.4f", r.log.final_loss()) << "\n\n";
 
@@ -165,4 +164,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return attn::train::guarded_main(run, argc, argv); }
+int main(int argc, char** argv) {
+  return attn::train::guarded_main(run, argc, argv);
+}

@@ -5,10 +5,11 @@
 
 #include "train/io/checkpoint.h"
 #include "train/metrics/metrics.h"
+#include "train/metrics/run_metrics.h"
 #include "train/report/figures.h"
-#include "train/report/loss_figure.h"
 #include "train/report/publish.h"
 #include "train/report/report.h"
+#include "train/report/tutorial_plots.h"
 #include "train/run/text_format.h"
 #include "train/run/timing.h"
 
@@ -25,11 +26,8 @@ void save_figures(const fs::path& out, const Results& r) {
     exact.push_back(sc.exact);
     token.push_back(sc.token);
   }
-  attn::train::LinePlot()
-      .title("Seq2seq without attention: accuracy against input length")
-      .x_label("source length (tokens)")
-      .y_label("accuracy on held-out pairs")
-      .y_range(0, 1)
+  attn::train::accuracy_plot("Seq2seq without attention: accuracy against input length",
+                             "source length (tokens)", "accuracy on held-out pairs")
       .add_series("per-token accuracy", lens, token)
       .add_series("exact match", lens, exact)
       .save(out / "accuracy_by_length.svg");
@@ -47,17 +45,13 @@ json metrics_of(const attn::train::RunOptions& opts, const attn::train::PairSett
   m["overall"]["bottleneck"] = {{"exact", r.all.exact}, {"token", r.all.token}};
   m["steps"] = r.log.steps();
   m["train_seconds"] = r.log.seconds;
-  m["seconds"] = attn::train::seconds_since(r.start);
   m["data"] = data.name;
   m["train_pairs"] = data.train.size();
   m["test_pairs_per_length"] = s.test_per_length;
   m["parameters"] = model.num_parameters();
   m["decoding"] = "greedy";
   m["examples"] = r.examples;
-  m["quick"] = opts.quick;
-  m["seed"] = opts.seed;
-  m["threads"] = opts.threads;
-  m["config"] = opts.config.effective();
+  attn::train::record_run(m, opts, r.start);
   return m;
 }
 

@@ -15,12 +15,13 @@
 
 // What the experiment measured.
 struct Results {
-  attn::train::TrainLog log;               // the training
+  attn::train::TrainLog log;                 // the training
   attn::models::AccuracyByLength by_length;  // held-out, greedy decoding
-  attn::models::Score all;                 // the same over all lengths
-  nlohmann::json examples;                 // [{source, reference, output, exact}]
-  std::vector<std::string> example_lines;  // the same as the terminal showed them
-  std::chrono::steady_clock::time_point start;  // when the run began
+  attn::models::Score all;                   // the same over all lengths
+  nlohmann::json examples;                   // [{source, reference, output, exact}]
+  std::vector<std::string> example_lines;    // the same as the terminal showed them
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();  // when the run began
 };
 
 // accuracy_by_length.svg, loss.svg, model.safetensors, src_vocab.txt, tgt_vocab.txt,

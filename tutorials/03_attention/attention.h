@@ -57,7 +57,7 @@ struct Results {
   nlohmann::json alignment;  // the translation model's numbers and the heat maps drawn
   bool translation = false;  // the heat maps come from a translation task
   std::vector<std::pair<std::filesystem::path, std::string>> heat_maps;  // file, caption
-  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
 // Greedy and beam search on the first beam_per_length test pairs of every length.
@@ -69,8 +69,8 @@ GreedyVsBeam greedy_vs_beam(const attn::models::Seq2SeqBase& model,
 // (columns), to `path`. Returns a line "source -> output" for the report.
 std::string alignment_figure(const attn::models::Seq2SeqBase& model,
                              const std::vector<int64_t>& src, const std::vector<int64_t>& reference,
-                             const attn::data::Vocab& src_vocab,
-                             const attn::data::Vocab& tgt_vocab, const std::filesystem::path& path);
+                             const attn::data::Vocab& src_vocab, const attn::data::Vocab& tgt_vocab,
+                             const std::filesystem::path& path);
 
 // The heat maps of `model` on the first test sentence of every other length, longest first,
 // `count` in all: alignment_1.svg, ... in out_dir, added to r.heat_maps and

@@ -46,8 +46,8 @@ GreedyVsBeam greedy_vs_beam(const attn::models::Seq2SeqBase& model,
 
 std::string alignment_figure(const attn::models::Seq2SeqBase& model,
                              const std::vector<int64_t>& src, const std::vector<int64_t>& reference,
-                             const attn::data::Vocab& src_vocab,
-                             const attn::data::Vocab& tgt_vocab, const std::filesystem::path& path) {
+                             const attn::data::Vocab& src_vocab, const attn::data::Vocab& tgt_vocab,
+                             const std::filesystem::path& path) {
   const auto hyp = model.greedy_decode(std::vector<std::vector<int64_t>>{src},
                                        2 * static_cast<int64_t>(src.size()) + 10)[0];
   const std::vector<std::string> cols = src_vocab.decode(src, /*keep_specials=*/true);
@@ -80,8 +80,8 @@ void draw_alignments(const attn::models::Seq2SeqBase& model, const attn::train::
   r.alignment["examples"] = nlohmann::json::array();
   for (size_t k = 0; k < picks.size(); ++k) {
     const std::string file = "alignment_" + std::to_string(k + 1) + ".svg";
-    const std::string line = alignment_figure(model, picks[k]->src, picks[k]->tgt,
-                                              data.src_vocab, data.tgt_vocab, out_dir / file);
+    const std::string line = alignment_figure(model, picks[k]->src, picks[k]->tgt, data.src_vocab,
+                                              data.tgt_vocab, out_dir / file);
     r.heat_maps.emplace_back(file, line);
     r.alignment["examples"].push_back({{"file", file}, {"example", line}});
     std::cout << "  " << file << ": " << line << "\n";

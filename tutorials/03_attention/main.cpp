@@ -33,6 +33,7 @@
 #include "train/run/guarded_main.h"
 #include "train/run/scoped_seed.h"
 #include "train/run/text_format.h"
+#include "train/run/tutorial_start.h"
 #include "train/seq2seq/fit_pairs.h"
 
 using attn::Tensor;
@@ -47,8 +48,7 @@ namespace {
 // The first decoder step of an untrained AttnSeq2Seq (additive attention) on one held-out
 // sentence: e_1j and a_1j by hand from the layer's W, U, v, beside the weights the model's own
 // decode_step computes.
-void show_one_attention_step(const attn::train::PairData& data, const Settings& s,
-                             uint64_t seed) {
+void show_one_attention_step(const attn::train::PairData& data, const Settings& s, uint64_t seed) {
   attn::train::ScopedSeed own_draws(seed);  // the experiment's draws stay as if this never ran
   const attn::models::AttnSeq2Seq model(
       attn::models::Seq2SeqOptions(data.src_vocab.size(), data.tgt_vocab.size())
@@ -63,10 +63,10 @@ void show_one_attention_step(const attn::train::PairData& data, const Settings& 
   const attn::models::Encoded enc = model.encode(b.src, b.src_lengths);  // h_j: [1, S, H]
   const Tensor s_prev = model.initial_state(enc).h;                      // s_0 = h_S: [1, H]
   const attn::nn::AdditiveAttention& att = *model.additive;
-  const Tensor Ws = att.W(s_prev).unsqueeze(1);                       // [1, 1, A]
-  const Tensor Uh = att.U(enc.states);                                // [1, S, A]
-  const Tensor e = att.v(attn::tanh(Ws + Uh)).squeeze(2);            // [1, S]
-  const Tensor a = attn::softmax(e, 1);                               // [1, S], sums to 1
+  const Tensor Ws = att.W(s_prev).unsqueeze(1);                          // [1, 1, A]
+  const Tensor Uh = att.U(enc.states);                                   // [1, S, A]
+  const Tensor e = att.v(attn::tanh(Ws + Uh)).squeeze(2);                // [1, S]
+  const Tensor a = attn::softmax(e, 1);                                  // [1, S], sums to 1
   const Tensor c = attn::matmul(a.unsqueeze(1), enc.states).squeeze(1);  // [1, H]
   const Tensor bos = Tensor::from_vector({attn::data::kBos}, {1});
   const Tensor model_a = model.decode_step(bos, model.initial_state(enc), enc).weights;
@@ -91,15 +91,11 @@ void show_one_attention_step(const attn::train::PairData& data, const Settings& 
 // ---- the experiment: quality against length, beam search, alignments ------------------------
 
 int run(int argc, char** argv) {
-  const auto opts = attn::train::parse_run_options(
-      argc, argv, "03_attention",
+  Results r;  // its clock starts now
+  const auto opts = attn::train::start_tutorial(
+      argc, argv, "03_attention", "attention",
       "Attention (Bahdanau et al. 2014): the same data as tutorial 02 with and without "
       "attention; quality against input length, alignment heat maps, greedy vs beam search.");
-  Results r;
-  r.start = std::chrono::steady_clock::now();
-  attn::manual_seed(opts.seed);
-  std::cout << "attnlab tutorial 03: attention" << (opts.quick ? " (quick run)" : "")
-            << "\noutput: " << opts.out_dir.string() << "\n";
   const Settings s = read_settings(opts);
   const attn::train::PairData data = attn::train::load_pair_data(s.pair, opts);
   std::cout << "data: " << data.name << "; " << data.train.size() << " training pairs; "
@@ -121,8 +117,8 @@ int run(int argc, char** argv) {
   auto fit = [&](Seq2SeqBase& m, const attn::train::PairData& d, int64_t epochs, uint64_t seed,
                  const std::string& label) {
     const auto log = attn::train::fit_pairs(
-        m, [&](const attn::data::SeqBatch& b) { return m.loss(b); }, d.train, epochs, s.pair,
-        seed, label);
+        m, [&](const attn::data::SeqBatch& b) { return m.loss(b); }, d.train, epochs, s.pair, seed,
+        label);
     std::cout << "  " << fmt("%.1f", log.seconds) << " s, last epoch's loss "
               << fmt("%.4f", log.final_loss()) << "\n";
     return log;
@@ -173,9 +169,9 @@ int run(int argc, char** argv) {
   attn::train::PairData translation;
   if (opts.data_path.empty() && !s.alignment_task.empty()) {
     const auto task = attn::data::make_task(s.alignment_task);
-    translation = attn::train::task_pair_data(s.alignment_task, s.pair.alphabet,
-                                              s.alignment_train_pairs, 20, task->min_length(),
-                                              task->max_length(), opts.seed * 7919 + 2);
+    translation =
+        attn::train::task_pair_data(s.alignment_task, s.pair.alphabet, s.alignment_train_pairs, 20,
+                                    task->min_length(), task->max_length(), opts.seed * 7919 + 2);
     std::cout << "\ntraining an attention model on the translation task \"" << s.alignment_task
               << "\" (" << translation.train.size() << " pairs, source lengths "
               << task->min_length() << "-" << task->max_length() << ")\n";
@@ -191,9 +187,12 @@ int run(int argc, char** argv) {
     const auto all_t = attn::models::overall(acc_t);
     std::cout << "  held-out exact match " << fmt("%.3f", all_t.exact) << ", per token "
               << fmt("%.3f", all_t.token) << "\n";
-    r.alignment = {{"task", s.alignment_task}, {"final_loss", log.final_loss()},
-                   {"steps", log.steps()},     {"train_seconds", log.seconds},
-                   {"exact", all_t.exact},     {"token", all_t.token},
+    r.alignment = {{"task", s.alignment_task},
+                   {"final_loss", log.final_loss()},
+                   {"steps", log.steps()},
+                   {"train_seconds", log.seconds},
+                   {"exact", all_t.exact},
+                   {"token", all_t.token},
                    {"accuracy_by_length", attn::models::to_json(acc_t)}};
     aligner = translator.get();
     align_data = &translation;
@@ -205,8 +204,9 @@ int run(int argc, char** argv) {
   draw_alignments(*aligner, *align_data, s.alignment_examples, opts.out_dir, r);
   if (opts.data_path.empty()) {
     const SeqPair& p = data.test.rbegin()->second.front();
-    const std::string line = alignment_figure(attention, p.src, p.tgt, data.src_vocab,
-                                              data.tgt_vocab, opts.out_dir / "alignment_reverse.svg");
+    const std::string line =
+        alignment_figure(attention, p.src, p.tgt, data.src_vocab, data.tgt_vocab,
+                         opts.out_dir / "alignment_reverse.svg");
     r.heat_maps.emplace_back("alignment_reverse.svg", line);  // its alignment: the anti-diagonal
     std::cout << "  alignment_reverse.svg: " << line << "\n";
   }
@@ -217,4 +217,6 @@ int run(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return attn::train::guarded_main(run, argc, argv); }
+int main(int argc, char** argv) {
+  return attn::train::guarded_main(run, argc, argv);
+}

@@ -1,13 +1,15 @@
 // Tutorial 03's outputs: figures, checkpoints, metrics.json and the report page.
+#include "train/report/report.h"
+
 #include <string>
 
 #include "attention.h"
 #include "train/io/checkpoint.h"
 #include "train/metrics/metrics.h"
+#include "train/metrics/run_metrics.h"
 #include "train/report/figures.h"
-#include "train/report/loss_figure.h"
 #include "train/report/publish.h"
-#include "train/report/report.h"
+#include "train/report/tutorial_plots.h"
 #include "train/run/text_format.h"
 #include "train/run/timing.h"
 
@@ -26,11 +28,8 @@ void save_figures(const fs::path& out, const Results& r) {
     ea.push_back(r.attention_acc.at(len).exact);
     tka.push_back(r.attention_acc.at(len).token);
   }
-  attn::train::LinePlot()
-      .title("Quality against input length (after Bahdanau et al. 2014, Fig. 2)")
-      .x_label("source length (tokens)")
-      .y_label("accuracy on held-out pairs")
-      .y_range(0, 1)
+  attn::train::accuracy_plot("Quality against input length (after Bahdanau et al. 2014, Fig. 2)",
+                             "source length (tokens)", "accuracy on held-out pairs")
       .add_series("attention: exact match", lens, ea)
       .add_series("attention: per token", lens, tka)
       .add_series("bottleneck: exact match", lens, eb)
@@ -64,17 +63,13 @@ json metrics_of(const attn::train::RunOptions& opts, const Settings& s,
   m["steps"] = {{"bottleneck", r.bottleneck_log.steps()}, {"attention", r.attention_log.steps()}};
   m["train_seconds"] = {{"bottleneck", r.bottleneck_log.seconds},
                         {"attention", r.attention_log.seconds}};
-  m["seconds"] = attn::train::seconds_since(r.start);
   m["attention_kind"] = attn::models::to_string(s.attention);
   m["data"] = data.name;
   m["train_pairs"] = data.train.size();
   m["parameters"] = {{"bottleneck", bottleneck.num_parameters()},
                      {"attention", attention.num_parameters()}};
   m["bottleneck_checkpoint"] = s.bottleneck_checkpoint;
-  m["quick"] = opts.quick;
-  m["seed"] = opts.seed;
-  m["threads"] = opts.threads;
-  m["config"] = opts.config.effective();
+  attn::train::record_run(m, opts, r.start);
   return m;
 }
 

@@ -1,6 +1,5 @@
 // Tutorial 03's settings: tutorial 02's keys, then its own (listed in attention.h).
 #include "attention.h"
-
 #include "autograd/error.h"
 
 Settings read_settings(const attn::train::RunOptions& opts) {
