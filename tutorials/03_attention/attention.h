@@ -1,8 +1,10 @@
 #pragma once
 // Tutorial 03's pieces beside main.cpp: its settings (settings.cpp), greedy against beam search
-// and the alignment heat maps (decoding.cpp), and its outputs (report.cpp).
+// and the alignment heat maps (decoding.cpp), the training and the translation model
+// (translation.cpp), and its outputs (report.cpp).
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -77,6 +79,21 @@ std::string alignment_figure(const attn::models::Seq2SeqBase& model,
 // r.alignment["examples"].
 void draw_alignments(const attn::models::Seq2SeqBase& model, const attn::train::PairData& data,
                      int64_t count, const std::filesystem::path& out_dir, Results& r);
+
+// ---- translation.cpp ----
+// fit_pairs (train/seq2seq/fit_pairs.h) on d.train with the settings' Adam, batches and
+// clipping, and a line on the terminal: its time and last epoch's loss.
+attn::train::TrainLog fit(attn::models::Seq2SeqBase& model, const attn::train::PairData& d,
+                          int64_t epochs, const Settings& s, uint64_t seed,
+                          const std::string& label);
+
+// A third model, with attention, trained on the translation task s.alignment_task (dates or
+// numbers in words -> digits), whose alignments are not the diagonal. Fills `translation`
+// with its data and r.alignment with its numbers, saves <out>/<task>_attention.safetensors.
+std::unique_ptr<attn::models::AttnSeq2Seq> train_translator(const Settings& s,
+                                                            const attn::train::RunOptions& opts,
+                                                            attn::train::PairData& translation,
+                                                            Results& r);
 
 // ---- report.cpp ----
 // quality_vs_length.svg, loss.svg, model.safetensors, bottleneck.safetensors, the

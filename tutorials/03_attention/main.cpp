@@ -17,9 +17,9 @@
 // alignments are not the diagonal: the heat maps show which source words each digit looked at.
 //
 // The files: main.cpp (this: the idea, then the experiment); attention.h (the declarations
-// and the config keys); settings.cpp; decoding.cpp (greedy vs beam, heat maps); report.cpp
-// (figures, checkpoints, metrics.json, index.html). Tutorial 02's settings, data and training
-// are shared from train/seq2seq/.
+// and the config keys); settings.cpp; translation.cpp (training, the translation model);
+// decoding.cpp (greedy vs beam, heat maps); report.cpp (figures, checkpoints, metrics.json,
+// index.html). Tutorial 02's settings, data and training are shared from train/seq2seq/.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -28,13 +28,11 @@
 
 #include "attention.h"
 #include "autograd/autograd.h"
-#include "data/seq_tasks.h"
 #include "train/io/checkpoint.h"
 #include "train/run/guarded_main.h"
 #include "train/run/scoped_seed.h"
 #include "train/run/text_format.h"
 #include "train/run/tutorial_start.h"
-#include "train/seq2seq/fit_pairs.h"
 
 using attn::Tensor;
 using attn::data::SeqPair;
@@ -114,16 +112,6 @@ int run(int argc, char** argv) {
   std::cout << "bottleneck: " << bottleneck.num_parameters() << " parameters;  attention ("
             << attn::models::to_string(s.attention) << "): " << attention.num_parameters()
             << " parameters\n\n";
-  auto fit = [&](Seq2SeqBase& m, const attn::train::PairData& d, int64_t epochs, uint64_t seed,
-                 const std::string& label) {
-    const auto log = attn::train::fit_pairs(
-        m, [&](const attn::data::SeqBatch& b) { return m.loss(b); }, d.train, epochs, s.pair, seed,
-        label);
-    std::cout << "  " << fmt("%.1f", log.seconds) << " s, last epoch's loss "
-              << fmt("%.4f", log.final_loss()) << "\n";
-    return log;
-  };
-
   // ---- train both on the same pairs ----
   if (!s.bottleneck_checkpoint.empty()) {
     attn::train::load_checkpoint(bottleneck, s.bottleneck_checkpoint);
@@ -131,11 +119,11 @@ int run(int argc, char** argv) {
     std::cout << "bottleneck: loaded " << s.bottleneck_checkpoint << " (not trained here)\n";
   } else {
     std::cout << "training the bottleneck model (tutorial 02's)\n";
-    r.bottleneck_log = fit(bottleneck, data, s.pair.epochs, opts.seed + 101, "bottleneck");
+    r.bottleneck_log = fit(bottleneck, data, s.pair.epochs, s, opts.seed + 101, "bottleneck");
   }
   std::cout << "training the attention model\n";
   attn::manual_seed(opts.seed + 1);
-  r.attention_log = fit(attention, data, s.pair.epochs, opts.seed + 101, "attention");
+  r.attention_log = fit(attention, data, s.pair.epochs, s, opts.seed + 101, "attention");
 
   // ---- quality against length: free decoding of held-out pairs ----
   r.bottleneck_acc = attn::models::accuracy_by_length(bottleneck, data.test);
@@ -163,44 +151,12 @@ int run(int argc, char** argv) {
                 d->greedy.exact, d->beam.exact, d->greedy.token, d->beam.token);
 
   // ---- alignments: a translation task with real structure, learned by its own model ----
-  std::unique_ptr<attn::models::AttnSeq2Seq> translator;
-  const Seq2SeqBase* aligner = &attention;
-  const attn::train::PairData* align_data = &data;
   attn::train::PairData translation;
-  if (opts.data_path.empty() && !s.alignment_task.empty()) {
-    const auto task = attn::data::make_task(s.alignment_task);
-    translation =
-        attn::train::task_pair_data(s.alignment_task, s.pair.alphabet, s.alignment_train_pairs, 20,
-                                    task->min_length(), task->max_length(), opts.seed * 7919 + 2);
-    std::cout << "\ntraining an attention model on the translation task \"" << s.alignment_task
-              << "\" (" << translation.train.size() << " pairs, source lengths "
-              << task->min_length() << "-" << task->max_length() << ")\n";
-    translator = std::make_unique<attn::models::AttnSeq2Seq>(
-        attn::models::Seq2SeqOptions(translation.src_vocab.size(), translation.tgt_vocab.size())
-            .embedding_dim(s.pair.embedding_dim)
-            .hidden_size(s.pair.hidden_size)
-            .attention(s.attention)
-            .attention_dim(s.attention_dim));
-    const auto log =
-        fit(*translator, translation, s.alignment_epochs, opts.seed + 202, s.alignment_task);
-    const auto acc_t = attn::models::accuracy_by_length(*translator, translation.test);
-    const auto all_t = attn::models::overall(acc_t);
-    std::cout << "  held-out exact match " << fmt("%.3f", all_t.exact) << ", per token "
-              << fmt("%.3f", all_t.token) << "\n";
-    r.alignment = {{"task", s.alignment_task},
-                   {"final_loss", log.final_loss()},
-                   {"steps", log.steps()},
-                   {"train_seconds", log.seconds},
-                   {"exact", all_t.exact},
-                   {"token", all_t.token},
-                   {"accuracy_by_length", attn::models::to_json(acc_t)}};
-    aligner = translator.get();
-    align_data = &translation;
-    r.translation = true;
-    attn::train::save_checkpoint(*translator,
-                                 opts.out_dir / (s.alignment_task + "_attention.safetensors"),
-                                 {{"model", "AttnSeq2Seq"}, {"task", s.alignment_task}});
-  }
+  std::unique_ptr<attn::models::AttnSeq2Seq> translator;
+  if (opts.data_path.empty() && !s.alignment_task.empty())
+    translator = train_translator(s, opts, translation, r);
+  const Seq2SeqBase* aligner = translator ? translator.get() : &attention;
+  const attn::train::PairData* align_data = translator ? &translation : &data;
   draw_alignments(*aligner, *align_data, s.alignment_examples, opts.out_dir, r);
   if (opts.data_path.empty()) {
     const SeqPair& p = data.test.rbegin()->second.front();
