@@ -189,12 +189,15 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& labels) {
 
 // ---- the training loop, written out ----
 
+// What --help says under the usage line.
+constexpr const char* kAbout =
+    "Autograd from scratch: a neuron's gradients checked by hand, then an MLP written with "
+    "tensors and ops, trained by SGD on Fashion-MNIST (or spirals made by code).";
+
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
-  const auto opts = attn::train::start_tutorial(
-      argc, argv, "01_autograd", "autograd from scratch",
-      "Autograd from scratch: a neuron's gradients checked by hand, then an MLP written with "
-      "tensors and ops, trained by SGD on Fashion-MNIST (or spirals made by code).");
+  const auto opts =
+      attn::train::start_tutorial(argc, argv, "01_autograd", "autograd from scratch", kAbout);
   const Settings hp = read_settings(opts);
   r.neuron = part1_neuron(opts.out_dir);
 

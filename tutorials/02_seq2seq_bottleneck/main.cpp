@@ -80,6 +80,11 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
             << " (h_S and c_S) reach the decoder\n\n";
 }
 
+// What --help says under the usage line.
+constexpr const char* kAbout =
+    "The seq2seq bottleneck: an LSTM encoder squeezes the source into its last state, an LSTM "
+    "decoder writes the target from that alone; accuracy falls as the input grows.";
+
 // ---- the experiment: accuracy against input length ------------------------------------------
 
 // Output next to reference for two sources each of a short, a middle and a long length.
@@ -113,10 +118,8 @@ void show_examples(const attn::models::Seq2Seq& model, const attn::train::PairDa
 
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
-  const auto opts = attn::train::start_tutorial(
-      argc, argv, "02_seq2seq_bottleneck", "the seq2seq bottleneck",
-      "The seq2seq bottleneck: an LSTM encoder squeezes the source into its last state, an LSTM "
-      "decoder writes the target from that alone; accuracy falls as the input grows.");
+  const auto opts = attn::train::start_tutorial(argc, argv, "02_seq2seq_bottleneck",
+                                                "the seq2seq bottleneck", kAbout);
   const attn::train::PairSettings s = attn::train::read_pair_settings(opts);
   opts.config.check_unknown_keys();
   const attn::train::PairData data = attn::train::load_pair_data(s, opts);

@@ -88,12 +88,14 @@ void show_one_attention_step(const attn::train::PairData& data, const Settings& 
 
 // ---- the experiment: quality against length, beam search, alignments ------------------------
 
+// What --help says under the usage line.
+constexpr const char* kAbout =
+    "Attention (Bahdanau et al. 2014): the same data as tutorial 02 with and without "
+    "attention; quality against input length, alignment heat maps, greedy vs beam search.";
+
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
-  const auto opts = attn::train::start_tutorial(
-      argc, argv, "03_attention", "attention",
-      "Attention (Bahdanau et al. 2014): the same data as tutorial 02 with and without "
-      "attention; quality against input length, alignment heat maps, greedy vs beam search.");
+  const auto opts = attn::train::start_tutorial(argc, argv, "03_attention", "attention", kAbout);
   const Settings s = read_settings(opts);
   const attn::train::PairData data = attn::train::load_pair_data(s.pair, opts);
   std::cout << "data: " << data.name << "; " << data.train.size() << " training pairs; "

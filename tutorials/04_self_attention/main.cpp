@@ -87,6 +87,12 @@ void show_queries_keys_values(const attn::data::SeqTask& task, const TestSet& te
             << "): training teaches a repeated letter to look at its twin.\n\n";
 }
 
+// What --help says under the usage line.
+constexpr const char* kAbout =
+    "Self-attention: mark each letter that occurs elsewhere in its string. An LSTM alone, "
+    "the same LSTM with the lecture's single self-attention head (Q = X W^Q, K = X W^K, "
+    "V = X W^V over its outputs X), and a Transformer encoder (positions, 4 heads).";
+
 // ---- the experiment: three models on the "repeats" task -------------------------------------
 
 // Adam with a warm-up and a cosine decay, the same schedule and the same batches (the same
@@ -113,11 +119,8 @@ void train(Contender& c, const std::vector<attn::data::SeqPair>& train_set, cons
 
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
-  const auto opts = attn::train::start_tutorial(
-      argc, argv, "04_self_attention", "self-attention",
-      "Self-attention: mark each letter that occurs elsewhere in its string. An LSTM alone, "
-      "the same LSTM with the lecture's single self-attention head (Q = X W^Q, K = X W^K, "
-      "V = X W^V over its outputs X), and a Transformer encoder (positions, 4 heads).");
+  const auto opts =
+      attn::train::start_tutorial(argc, argv, "04_self_attention", "self-attention", kAbout);
   const Settings s = read_settings(opts);
 
   // ---- data ----
