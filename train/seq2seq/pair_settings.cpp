@@ -1,0 +1,34 @@
+#include "train/seq2seq/pair_settings.h"
+
+#include "autograd/error.h"
+
+namespace attn::train {
+
+PairSettings read_pair_settings(const RunOptions& opts) {
+  const Config& cfg = opts.config;
+  const bool q = opts.quick;
+  PairSettings s;
+  s.task = cfg.get("task", "reverse");
+  s.alphabet = cfg.get("alphabet", 10);
+  s.min_len = cfg.get<int64_t>("min_len", 3);
+  s.max_len = cfg.get<int64_t>("max_len", q ? 14 : 20);
+  s.train_pairs = cfg.get<int64_t>("train_pairs", q ? 5000 : 24000);
+  s.test_per_length = cfg.get<int64_t>("test_per_length", q ? 40 : 100);
+  s.epochs = cfg.get<int64_t>("epochs", 6);
+  s.batch_size = cfg.get<int64_t>("batch_size", 64);
+  s.lr = cfg.get("lr", 0.003);
+  s.clip = cfg.get("clip", 1.0);
+  s.embedding_dim = cfg.get<int64_t>("embedding_dim", q ? 32 : 64);
+  s.hidden_size = cfg.get<int64_t>("hidden_size", q ? 64 : 128);
+  s.data_max_len = cfg.get<int64_t>("data_max_len", 12);
+  s.data_max_pairs = cfg.get<int64_t>("data_max_pairs", 20000);
+  s.swap_columns = cfg.get("swap_columns", false);
+  ATTN_CHECK(s.min_len >= 1 && s.max_len >= s.min_len, "config: min_len = ", s.min_len,
+             ", max_len = ", s.max_len, ": expected 1 <= min_len <= max_len");
+  ATTN_CHECK(s.train_pairs >= 1 && s.test_per_length >= 1 && s.epochs >= 1 && s.batch_size >= 1,
+             "config: train_pairs, test_per_length, epochs and batch_size must be >= 1");
+  ATTN_CHECK(s.lr > 0 && s.clip > 0, "config: lr = ", s.lr, " and clip = ", s.clip, " must be > 0");
+  return s;
+}
+
+}  // namespace attn::train

@@ -1,0 +1,60 @@
+// Tutorial 04's settings: the one place its defaults live (the keys are listed in
+// self_attention.h).
+#include "autograd/error.h"
+#include "self_attention.h"
+
+Settings read_settings(const attn::train::RunOptions& opts) {
+  const attn::train::Config& cfg = opts.config;
+  const bool q = opts.quick;
+  Settings s;
+  s.alphabet = cfg.get("alphabet", 20);
+  s.min_len = cfg.get<int64_t>("min_len", 4);
+  s.max_len = cfg.get<int64_t>("max_len", q ? 16 : 24);
+  s.test_max_len = cfg.get<int64_t>("test_max_len", s.max_len);
+  s.train_size = cfg.get<int64_t>("train_size", q ? 30000 : 60000);
+  s.test_per_length = cfg.get<int64_t>("test_per_length", q ? 100 : 200);
+  s.steps = cfg.get<int64_t>("steps", q ? 1000 : 3000);
+  s.batch_size = cfg.get<int64_t>("batch_size", 32);
+  s.lr = cfg.get("lr", 0.005);
+  s.embedding_dim = cfg.get<int64_t>("embedding_dim", 32);
+  s.hidden = cfg.get<int64_t>("hidden", 48);
+  s.d_k = cfg.get<int64_t>("d_k", 32);
+  s.head_hidden = cfg.get<int64_t>("head_hidden", 64);
+  s.d_model = cfg.get<int64_t>("d_model", 64);
+  s.heads = cfg.get<int64_t>("heads", 4);
+  s.layers = cfg.get<int64_t>("layers", 2);
+  s.dim_feedforward = cfg.get<int64_t>("dim_feedforward", 128);
+  s.heatmaps = cfg.get<int64_t>("heatmaps", 3);
+  cfg.check_unknown_keys();
+  ATTN_CHECK(s.min_len >= 2 && s.max_len >= s.min_len && s.test_max_len >= s.min_len,
+             "config: need 2 <= min_len <= max_len and test_max_len >= min_len; got min_len ",
+             s.min_len, ", max_len ", s.max_len, ", test_max_len ", s.test_max_len);
+  ATTN_CHECK(s.train_size >= 1 && s.test_per_length >= 1 && s.steps >= 1 && s.batch_size >= 1 &&
+                 s.lr > 0 && s.heatmaps >= 0,
+             "config: train_size, test_per_length, steps and batch_size must be >= 1, lr > 0 and "
+             "heatmaps >= 0; got ",
+             s.train_size, ", ", s.test_per_length, ", ", s.steps, ", ", s.batch_size, ", ", s.lr,
+             ", ", s.heatmaps);
+  return s;
+}
+
+attn::models::LstmTaggerOptions lstm_options(const Settings& s, int64_t vocab, int64_t classes,
+                                             bool self_attention) {
+  auto o = attn::models::LstmTaggerOptions(vocab, classes)
+               .embedding_dim(s.embedding_dim)
+               .hidden_size(s.hidden)
+               .head_hidden(s.head_hidden)
+               .self_attention(self_attention);
+  if (self_attention) o.d_k(s.d_k).d_v(s.d_k);
+  return o;
+}
+
+attn::models::TransformerTaggerOptions transformer_options(const Settings& s, int64_t vocab,
+                                                           int64_t classes) {
+  return attn::models::TransformerTaggerOptions(vocab, classes)
+      .d_model(s.d_model)
+      .num_heads(s.heads)
+      .num_layers(s.layers)
+      .dim_feedforward(s.dim_feedforward)
+      .max_len(std::max<int64_t>(s.test_max_len, 64));
+}
