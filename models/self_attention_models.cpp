@@ -99,7 +99,18 @@ TaggerOutput LstmTagger::forward(const Tensor& tokens, const Tensor& lengths) co
   Tensor features = X;
   if (self_attn) {
     // Q = X W^Q, K = X W^K, V = X W^V; A = softmax(Q K^T / sqrt(d_k)) is [B, n, n].
-    auto [Z, A] = (*self_attn)(X, pad);
+    nn::AttentionMask mask;
+    mask.key_padding = pad;
+    if (!options.attend_to_self()) {
+      // A lone token would have no key left to attend to (a row of NaN).
+      for (int64_t b = 0; b < B; ++b)
+        ATTN_CHECK(lengths.data()[b] >= 2, "LstmTagger: lengths[", b, "] = ", lengths.data()[b],
+                   ", but with attend_to_self(false) every row needs at least 2 tokens (a "
+                   "position may only attend to the others)");
+      mask.attn = Tensor::zeros({n, n});  // [n, n], 1 = excluded: the diagonal
+      for (int64_t i = 0; i < n; ++i) mask.attn.data()[i * n + i] = 1;
+    }
+    auto [Z, A] = self_attn->forward(X, mask);
     features = concat({X, Z}, 2);  // [B, n, d_model + d_v]
     out.attention.push_back(reshape(A, {B, 1, n, n}));
   }
