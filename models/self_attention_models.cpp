@@ -57,11 +57,12 @@ Tensor tagging_loss(const Tensor& logits, const Tensor& targets) {
 namespace {
 const LstmTaggerOptions& checked(const LstmTaggerOptions& o) {
   ATTN_CHECK(o.vocab_size() > 0 && o.num_classes() > 0 && o.embedding_dim() > 0 &&
-                 o.hidden_size() > 0 && o.d_k() > 0 && o.d_v() > 0 && o.head_hidden() > 0,
+                 o.hidden_size() > 0 && o.d_k() > 0 && o.d_v() > 0 && o.head_hidden() > 0 &&
+                 o.qk_init_gain() > 0,
              "LstmTagger: every size must be > 0; got vocab_size ", o.vocab_size(),
              ", num_classes ", o.num_classes(), ", embedding_dim ", o.embedding_dim(),
              ", hidden_size ", o.hidden_size(), ", d_k ", o.d_k(), ", d_v ", o.d_v(),
-             ", head_hidden ", o.head_hidden());
+             ", head_hidden ", o.head_hidden(), ", qk_init_gain ", o.qk_init_gain());
   return o;
 }
 // The head reads X, and Z beside it when there is self-attention.
@@ -84,6 +85,11 @@ LstmTagger::LstmTagger(const LstmTaggerOptions& opts)
     self_attn = std::make_unique<nn::SelfAttention>(
         nn::SelfAttentionOptions(opts.d_model(), opts.d_k(), opts.d_v()));
     register_module("self_attn", *self_attn);
+    if (opts.qk_init_gain() != 1.0) {  // xavier_uniform's bound times the gain
+      const auto g = static_cast<real>(opts.qk_init_gain());
+      for (Tensor* W : {&self_attn->W_Q, &self_attn->W_K})
+        for (int64_t i = 0; i < W->numel(); ++i) W->data()[i] *= g;
+    }
   }
   register_module("head_hidden", head_hidden);
   register_module("classifier", classifier);

@@ -115,7 +115,7 @@ void train_and_compare(nn::Module& model, const json& c, const LossFn& loss_of) 
     ASSERT_LE(d_loss, kLossRtol) << "loss " << loss.item() << ", PyTorch " << want;
     ASSERT_LE(d_norm, kNormRtol) << "gradient norm " << norm << ", PyTorch " << want_norm;
   }
-  std::cout << "[ parity  ] " << name << ": 100 steps, largest relative difference: loss "
+  std::cout << "[ parity  ] " << name << ": " << batches.size() << " steps, largest relative difference: loss "
             << worst_loss << " (PyTorch float32 vs float64: " << c.at("float32_drift").get<double>()
             << "), gradient norm " << worst_norm << "\n";
 }
