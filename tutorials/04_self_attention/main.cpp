@@ -26,6 +26,9 @@
 //   batch_size       strings per step                            32
 //   lr               Adam's peak learning rate (warm-up, cosine)  0.005
 //   embedding_dim, hidden, d_k, head_hidden   the LSTM models    32, 48, 32, 64
+//   attend_to_self   the lecture's head may attend to its own position   false
+//   bucket_by_length one string length per batch (else mixed, padded)   false
+//   qk_init_gain     gain of W^Q and W^K's xavier_uniform start          1
 //   d_model, heads, layers, dim_feedforward   the Transformer    64, 4, 2, 128
 //   heatmaps         test strings drawn as attention heat maps    3
 #include <algorithm>
@@ -74,6 +77,8 @@ struct Settings {
   int64_t min_len, max_len, test_max_len, train_size, test_per_length, steps, batch_size;
   double lr;
   int64_t embedding_dim, hidden, d_k, head_hidden;
+  bool attend_to_self, bucket_by_length;
+  double qk_init_gain;
   int64_t d_model, heads, layers, dim_feedforward;
   int64_t heatmaps;
 };
@@ -95,6 +100,9 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.hidden = cfg.get<int64_t>("hidden", 48);
   s.d_k = cfg.get<int64_t>("d_k", 32);
   s.head_hidden = cfg.get<int64_t>("head_hidden", 64);
+  s.attend_to_self = cfg.get("attend_to_self", false);
+  s.bucket_by_length = cfg.get("bucket_by_length", false);
+  s.qk_init_gain = cfg.get("qk_init_gain", 1.0);
   s.d_model = cfg.get<int64_t>("d_model", 64);
   s.heads = cfg.get<int64_t>("heads", 4);
   s.layers = cfg.get<int64_t>("layers", 2);
@@ -133,16 +141,18 @@ Batch to_batch(const std::vector<SeqPair>& pairs, const attn::data::SeqBatch& b)
   return out;
 }
 
-// An endless stream of training batches: strings of similar length share a batch (little
-// padding), and every pass over the set is drawn in a new order.
+// An endless stream of training batches, every pass over the set drawn in a new order.
+// Mixed lengths (padded; the models mask the padding) or, with bucket_by_length, strings of
+// one length per batch: less padding to compute, but each step then learns from one length
+// only, and the same number of steps teaches less.
 class BatchStream {
  public:
-  BatchStream(const std::vector<SeqPair>& pairs, int64_t batch_size, uint64_t seed)
-      : pairs_(pairs), batch_size_(batch_size), gen_(seed) {}
+  BatchStream(const std::vector<SeqPair>& pairs, int64_t batch_size, bool bucket_by_length,
+              uint64_t seed)
+      : pairs_(pairs), batch_size_(batch_size), bucket_(bucket_by_length), gen_(seed) {}
   Batch next() {
     if (pos_ == batches_.size()) {
-      batches_ = attn::data::make_batches(pairs_, batch_size_, gen_, /*shuffle=*/true,
-                                          /*bucket_by_length=*/true);
+      batches_ = attn::data::make_batches(pairs_, batch_size_, gen_, /*shuffle=*/true, bucket_);
       pos_ = 0;
     }
     return to_batch(pairs_, batches_[pos_++]);
@@ -151,6 +161,7 @@ class BatchStream {
  private:
   const std::vector<SeqPair>& pairs_;
   int64_t batch_size_;
+  bool bucket_;
   attn::Generator gen_;
   std::vector<attn::data::SeqBatch> batches_;
   size_t pos_ = 0;
@@ -195,7 +206,7 @@ void train(Contender& c, const std::vector<SeqPair>& train_set, const Settings& 
                                      .total_steps = s.steps + 1,
                                      .min_lr = s.lr * 0.05});
   // The same seed for every model: they see the same batches in the same order.
-  BatchStream stream(train_set, s.batch_size, seed + 101);
+  BatchStream stream(train_set, s.batch_size, s.bucket_by_length, seed + 101);
   attn::train::ProgressBar bar(s.steps, {.label = c.name});
   const auto t0 = std::chrono::steady_clock::now();
   const std::clock_t c0 = std::clock();
@@ -403,7 +414,9 @@ int run(int argc, char** argv) {
                                                                 .head_hidden(s.head_hidden)
                                                                 .d_k(s.d_k)
                                                                 .d_v(s.d_k)
-                                                                .self_attention(true)));
+                                                                .self_attention(true)
+                                                                .attend_to_self(s.attend_to_self)
+                                                                .qk_init_gain(s.qk_init_gain)));
   models.push_back(make_contender<attn::models::TransformerTagger>(
       "transformer",
       "Transformer encoder (" + std::to_string(s.layers) + " layers x " + std::to_string(s.heads) +
@@ -456,7 +469,9 @@ int run(int argc, char** argv) {
                                                                    .head_hidden(s.head_hidden)
                                                                    .d_k(s.d_k)
                                                                    .d_v(s.d_k)
-                                                                   .self_attention(true));
+                                                                   .self_attention(true)
+                                                                   .attend_to_self(s.attend_to_self)
+                                                                   .qk_init_gain(s.qk_init_gain));
     attn::train::load_checkpoint(*fresh.module, out / "lstm_self_attention.safetensors");
     fresh.module->eval();
     attn::NoGradGuard no_grad;
