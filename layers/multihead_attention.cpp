@@ -38,14 +38,18 @@ void SelfAttention::reset_parameters() {
 
 AttentionOutput SelfAttention::forward(const Tensor& X, const Tensor& key_padding_mask,
                                        bool causal) const {
+  AttentionMask mask;
+  mask.key_padding = key_padding_mask;
+  mask.causal = causal;
+  return forward(X, mask);
+}
+
+AttentionOutput SelfAttention::forward(const Tensor& X, const AttentionMask& mask) const {
   ATTN_CHECK(X.defined(), "SelfAttention: the input X is undefined");
   ATTN_CHECK(X.dim() == 3 && X.size(2) == options.d_model(), "SelfAttention: X of shape ",
              shape_str(X.shape()), " is not [B, n, d_model] with d_model = ", options.d_model());
   const int64_t B = X.size(0), n = X.size(1);
   Tensor Q = matmul(X, W_Q), K = matmul(X, W_K), V = matmul(X, W_V);  // [B, n, d_*]
-  AttentionMask mask;
-  mask.key_padding = key_padding_mask;
-  mask.causal = causal;
   // One head: [B, n, d] is already the heads-side-by-side layout with H = 1.
   AttentionOutput r = options.fused()
                           ? multi_head_scaled_dot_product_attention(Q, K, V, 1, mask)

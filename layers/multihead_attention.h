@@ -59,6 +59,9 @@ class SelfAttention : public Module {
                              bool causal = false) const {
     return forward(X, key_padding_mask, causal);
   }
+  // The same with any mask (layers/scaled_dot_product.h): e.g. mask.attn = the [n, n]
+  // identity stops each position from attending to itself.
+  AttentionOutput forward(const Tensor& X, const AttentionMask& mask) const;
   void reset_parameters();  // xavier_uniform, as the lecture's small weights
 
   SelfAttentionOptions options;

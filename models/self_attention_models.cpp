@@ -57,11 +57,12 @@ Tensor tagging_loss(const Tensor& logits, const Tensor& targets) {
 namespace {
 const LstmTaggerOptions& checked(const LstmTaggerOptions& o) {
   ATTN_CHECK(o.vocab_size() > 0 && o.num_classes() > 0 && o.embedding_dim() > 0 &&
-                 o.hidden_size() > 0 && o.d_k() > 0 && o.d_v() > 0 && o.head_hidden() > 0,
+                 o.hidden_size() > 0 && o.d_k() > 0 && o.d_v() > 0 && o.head_hidden() > 0 &&
+                 o.qk_init_gain() > 0,
              "LstmTagger: every size must be > 0; got vocab_size ", o.vocab_size(),
              ", num_classes ", o.num_classes(), ", embedding_dim ", o.embedding_dim(),
              ", hidden_size ", o.hidden_size(), ", d_k ", o.d_k(), ", d_v ", o.d_v(),
-             ", head_hidden ", o.head_hidden());
+             ", head_hidden ", o.head_hidden(), ", qk_init_gain ", o.qk_init_gain());
   return o;
 }
 // The head reads X, and Z beside it when there is self-attention.
@@ -84,6 +85,11 @@ LstmTagger::LstmTagger(const LstmTaggerOptions& opts)
     self_attn = std::make_unique<nn::SelfAttention>(
         nn::SelfAttentionOptions(opts.d_model(), opts.d_k(), opts.d_v()));
     register_module("self_attn", *self_attn);
+    if (opts.qk_init_gain() != 1.0) {  // xavier_uniform's bound times the gain
+      const auto g = static_cast<real>(opts.qk_init_gain());
+      for (Tensor* W : {&self_attn->W_Q, &self_attn->W_K})
+        for (int64_t i = 0; i < W->numel(); ++i) W->data()[i] *= g;
+    }
   }
   register_module("head_hidden", head_hidden);
   register_module("classifier", classifier);
@@ -99,7 +105,18 @@ TaggerOutput LstmTagger::forward(const Tensor& tokens, const Tensor& lengths) co
   Tensor features = X;
   if (self_attn) {
     // Q = X W^Q, K = X W^K, V = X W^V; A = softmax(Q K^T / sqrt(d_k)) is [B, n, n].
-    auto [Z, A] = (*self_attn)(X, pad);
+    nn::AttentionMask mask;
+    mask.key_padding = pad;
+    if (!options.attend_to_self()) {
+      // A lone token would have no key left to attend to (a row of NaN).
+      for (int64_t b = 0; b < B; ++b)
+        ATTN_CHECK(lengths.data()[b] >= 2, "LstmTagger: lengths[", b, "] = ", lengths.data()[b],
+                   ", but with attend_to_self(false) every row needs at least 2 tokens (a "
+                   "position may only attend to the others)");
+      mask.attn = Tensor::zeros({n, n});  // [n, n], 1 = excluded: the diagonal
+      for (int64_t i = 0; i < n; ++i) mask.attn.data()[i * n + i] = 1;
+    }
+    auto [Z, A] = self_attn->forward(X, mask);
     features = concat({X, Z}, 2);  // [B, n, d_model + d_v]
     out.attention.push_back(reshape(A, {B, 1, n, n}));
   }

@@ -7,6 +7,8 @@
 //      X = BiLSTM(Embedding(tokens))               [B, n, 2H]   (the RNN outputs)
 //      Q = X W^Q, K = X W^K, V = X W^V             [B, n, d_k], [B, n, d_k], [B, n, d_v]
 //      A = softmax(Q K^T / sqrt(d_k))              [B, n, n]    padded keys get weight 0
+//                                                               (and with attend_to_self(false)
+//                                                               each position's own key too)
 //      Z = A V                                     [B, n, d_v]
 //      logits = head([X | Z])                      [B, n, C]    head: Linear, relu, Linear
 //    Q K^T is n x n: one score per pair of positions, whatever d_k is.
@@ -81,6 +83,23 @@ class LstmTaggerOptions {
     self_attention_ = on;
     return *this;
   }
+  // false: a position may not attend to itself (the diagonal of Q K^T is masked), so Z
+  // holds only what the OTHER positions hand over. For the repeats task this is the whole
+  // question ("is my letter elsewhere?"), and it removes the head's easiest answer: a
+  // position's own key matches its own query best.
+  LstmTaggerOptions& attend_to_self(bool on) {
+    attend_to_self_ = on;
+    return *this;
+  }
+  // W^Q and W^K start as xavier_uniform with this gain (PyTorch's `gain`). Q K^T / sqrt(d_k)
+  // has unit variance only when q and k do, and the LSTM's outputs X are far smaller than
+  // unit (std ~0.12 at the start): with gain 1 the scores start with std ~0.02, every
+  // row of A is uniform, and the gradient that would sharpen it is tiny (it is bilinear in
+  // W^Q and W^K). A gain g multiplies the starting scores by g^2.
+  LstmTaggerOptions& qk_init_gain(double g) {
+    qk_init_gain_ = g;
+    return *this;
+  }
   LstmTaggerOptions& d_k(int64_t n) {
     d_k_ = n;
     return *this;
@@ -99,6 +118,8 @@ class LstmTaggerOptions {
   int64_t hidden_size() const { return hidden_size_; }
   bool bidirectional() const { return bidirectional_; }
   bool self_attention() const { return self_attention_; }
+  bool attend_to_self() const { return attend_to_self_; }
+  double qk_init_gain() const { return qk_init_gain_; }
   int64_t d_k() const { return d_k_; }
   int64_t d_v() const { return d_v_; }
   int64_t head_hidden() const { return head_hidden_; }
@@ -108,8 +129,9 @@ class LstmTaggerOptions {
  private:
   int64_t vocab_size_, num_classes_;
   int64_t embedding_dim_ = 32, hidden_size_ = 64;
-  bool bidirectional_ = true, self_attention_ = true;
+  bool bidirectional_ = true, self_attention_ = true, attend_to_self_ = true;
   int64_t d_k_ = 32, d_v_ = 32, head_hidden_ = 64;
+  double qk_init_gain_ = 1.0;
 };
 
 class LstmTagger : public nn::Module {

@@ -128,6 +128,37 @@ TEST(SelfAttentionModels, AttentionRowsSumToOneAndPaddingGetsZero) {
   }
 }
 
+// attend_to_self(false): no weight on the diagonal or on padding, rows still sum to 1; and
+// a row of one token, which would have no key left, is refused with an error that says so.
+TEST(SelfAttentionModels, NotAttendingToSelfMasksTheDiagonal) {
+  manual_seed(3);
+  const std::vector<int64_t> lengths{6, 2, 4};
+  const int64_t n = 6;
+  const Inputs in = make_inputs(lengths, n);
+  LstmTagger model(lstm_options(true).attend_to_self(false));
+  const Tensor a = model(in.tokens, in.lengths).attention.at(0);  // [B, 1, n, n]
+  for (int64_t b = 0; b < 3; ++b)
+    for (int64_t i = 0; i < lengths[static_cast<size_t>(b)]; ++i) {
+      const real* row = a.data() + (b * n + i) * n;
+      EXPECT_EQ(row[i], 0) << "b " << b << ": position " << i << " attended to itself";
+      double sum = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        sum += row[j];
+        if (j >= lengths[static_cast<size_t>(b)]) {
+          EXPECT_EQ(row[j], 0) << "b " << b;
+        }
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-5) << "b " << b << " query " << i;
+    }
+  const Inputs lone = make_inputs({3, 1}, 3);
+  try {
+    model(lone.tokens, lone.lengths);
+    ADD_FAILURE() << "a row of one token was accepted";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("at least 2 tokens"), std::string::npos) << e.what();
+  }
+}
+
 // A row padded to a longer batch gets the same logits on its real positions as alone.
 TEST(SelfAttentionModels, PaddingChangesNothing) {
   manual_seed(3);

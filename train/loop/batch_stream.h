@@ -4,6 +4,7 @@
 // (little padding to compute). When a pass is used up the next is drawn.
 //
 //   train::SeqBatchStream batches(pairs, /*batch_size=*/64, /*seed=*/101);
+//   (with bucket_by_length false, every batch mixes lengths: padded, the models mask the pad)
 //   batches.per_epoch();              // ceil(pairs / 64) batches in every pass
 //   const data::SeqBatch& b = batches.next();
 //
@@ -21,7 +22,8 @@ namespace attn::train {
 class SeqBatchStream {
  public:
   // `pairs` must outlive the stream. Throws attn::Error for no pairs or batch_size < 1.
-  SeqBatchStream(const std::vector<data::SeqPair>& pairs, int64_t batch_size, uint64_t seed);
+  SeqBatchStream(const std::vector<data::SeqPair>& pairs, int64_t batch_size, uint64_t seed,
+                 bool bucket_by_length = true);
   // The next batch (the reference holds until the following call).
   const data::SeqBatch& next();
   int64_t per_epoch() const;
@@ -30,6 +32,7 @@ class SeqBatchStream {
  private:
   const std::vector<data::SeqPair>& pairs_;
   int64_t batch_size_;
+  bool bucket_by_length_;
   Generator gen_;
   std::vector<data::SeqBatch> epoch_;
   size_t pos_ = 0;

@@ -57,14 +57,14 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
   const SeqPair& pair = data.test.rbegin()->second.front();  // one of the longest
   const attn::data::SeqBatch b = attn::data::collate({pair});
   const attn::models::Encoded enc = model.encode(b.src, b.src_lengths);
-  const attn::nn::LSTMState s0 = model.initial_state(enc);  // (s_0, m_0) = (h_S, c_S)
+  const attn::nn::RecurrentState s0 = model.initial_state(enc);  // {s_0, m_0} = {h_S, c_S}
   std::cout << "\nthe bottleneck, on one sentence (untrained model):\n  source  "
             << attn::data::join_tokens(data.src_vocab.decode(pair.src)) << "\n  encoder states"
             << "  h_1 .. h_S  " << attn::shape_str(enc.states.shape())
             << "   (S = " << pair.src.size() << " tokens, H = " << s.hidden_size
-            << ")\n  decoder start   s_0 = h_S   " << attn::shape_str(s0.h.shape())
+            << ")\n  decoder start   s_0 = h_S   " << attn::shape_str(s0[0].shape())
             << "   first numbers:";
-  for (int64_t k = 0; k < 4; ++k) std::cout << " " << fmt("%.3f", s0.h.data()[k]);
+  for (int64_t k = 0; k < 4; ++k) std::cout << " " << fmt("%.3f", s0[0].data()[k]);
   // The decoder's first step, then the same step with every h_j erased: Seq2Seq's decoder
   // never reads them, so its output does not move.
   const Tensor bos = Tensor::from_vector({attn::data::kBos}, {1});

@@ -59,7 +59,7 @@ void show_one_attention_step(const attn::train::PairData& data, const Settings& 
   const SeqPair& pair = (it == data.test.end() ? data.test.rbegin()->second : it->second).front();
   const attn::data::SeqBatch b = attn::data::collate({pair});
   const attn::models::Encoded enc = model.encode(b.src, b.src_lengths);  // h_j: [1, S, H]
-  const Tensor s_prev = model.initial_state(enc).h;                      // s_0 = h_S: [1, H]
+  const Tensor s_prev = model.initial_state(enc)[0];                     // s_0 = h_S: [1, H]
   const attn::nn::AdditiveAttention& att = *model.additive;
   const Tensor Ws = att.W(s_prev).unsqueeze(1);                          // [1, 1, A]
   const Tensor Uh = att.U(enc.states);                                   // [1, S, A]

@@ -101,7 +101,7 @@ void train(Contender& c, const std::vector<attn::data::SeqPair>& train_set, cons
            uint64_t seed) {
   c.module->train();
   attn::optim::Adam opt(c.module->parameters(), {.lr = s.lr});
-  attn::train::SeqBatchStream batches(train_set, s.batch_size, seed + 101);
+  attn::train::SeqBatchStream batches(train_set, s.batch_size, seed + 101, s.bucket_by_length);
   c.log = attn::train::train_loop(
       opt,
       {.steps = s.steps,

@@ -32,6 +32,9 @@
 //   embedding_dim, hidden, d_k, head_hidden   the LSTM models    32, 48, 32, 64
 //   d_model, heads, layers, dim_feedforward   the Transformer    64, 4, 2, 128
 //   heatmaps         test strings drawn as attention heat maps    3
+//   attend_to_self   the lecture's head may attend to its own position   false
+//   qk_init_gain     gain of the Xavier start of W^Q and W^K       1
+//   bucket_by_length one string length per training batch         false
 struct Settings {
   int alphabet;
   int64_t min_len, max_len, test_max_len, train_size, test_per_length, steps, batch_size;
@@ -39,6 +42,8 @@ struct Settings {
   int64_t embedding_dim, hidden, d_k, head_hidden;
   int64_t d_model, heads, layers, dim_feedforward;
   int64_t heatmaps;
+  bool attend_to_self, bucket_by_length;
+  double qk_init_gain;
 };
 Settings read_settings(const attn::train::RunOptions& opts);
 

@@ -25,6 +25,9 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.layers = cfg.get<int64_t>("layers", 2);
   s.dim_feedforward = cfg.get<int64_t>("dim_feedforward", 128);
   s.heatmaps = cfg.get<int64_t>("heatmaps", 3);
+  s.attend_to_self = cfg.get("attend_to_self", false);
+  s.bucket_by_length = cfg.get("bucket_by_length", false);
+  s.qk_init_gain = cfg.get("qk_init_gain", 1.0);
   cfg.check_unknown_keys();
   ATTN_CHECK(s.min_len >= 2 && s.max_len >= s.min_len && s.test_max_len >= s.min_len,
              "config: need 2 <= min_len <= max_len and test_max_len >= min_len; got min_len ",
@@ -45,7 +48,8 @@ attn::models::LstmTaggerOptions lstm_options(const Settings& s, int64_t vocab, i
                .hidden_size(s.hidden)
                .head_hidden(s.head_hidden)
                .self_attention(self_attention);
-  if (self_attention) o.d_k(s.d_k).d_v(s.d_k);
+  if (self_attention)
+    o.d_k(s.d_k).d_v(s.d_k).attend_to_self(s.attend_to_self).qk_init_gain(s.qk_init_gain);
   return o;
 }
 
