@@ -27,6 +27,39 @@ std::vector<std::string> object_phrase(const SceneObject& o) {
   return {scene_sizes().at(o.size), scene_colours().at(o.colour), scene_shapes().at(o.shape)};
 }
 
+std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens) {
+  const auto id = [](const std::vector<std::string>& names, const std::string& w) {
+    const auto it = std::find(names.begin(), names.end(), w);
+    return it == names.end() ? -1 : int(it - names.begin());
+  };
+  std::vector<int> object(tokens.size(), -1);
+  size_t start = 0;  // first token of the current run of size/colour words
+  int size = -1, colour = -1;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const int s = id(scene_sizes(), tokens[t]), c = id(scene_colours(), tokens[t]);
+    const int shape = id(scene_shapes(), tokens[t]);
+    if (s >= 0 || c >= 0) {
+      if (size < 0 && colour < 0) start = t;
+      if (s >= 0) size = s;
+      if (c >= 0) colour = c;
+      continue;
+    }
+    if (shape >= 0) {
+      if (size < 0 && colour < 0) start = t;
+      int found = -1, matches = 0;
+      for (size_t k = 0; k < scene.objects.size(); ++k) {
+        const SceneObject& o = scene.objects[k];
+        if (o.shape == shape && (size < 0 || o.size == size) && (colour < 0 || o.colour == colour))
+          found = int(k), ++matches;
+      }
+      if (matches == 1)
+        for (size_t u = start; u <= t; ++u) object[u] = found;
+    }
+    size = colour = -1;  // any other word ends the phrase
+  }
+  return object;
+}
+
 namespace {
 
 // RGB in [0, 1] of each colour id, and of the background.

@@ -101,4 +101,12 @@ CaptionScenes make_caption_scenes(const CaptionScenesOptions& options, uint64_t 
 // The phrase naming an object, e.g. {"small", "red", "circle"}.
 std::vector<std::string> object_phrase(const SceneObject& object);
 
+// Grounds a caption a model wrote: per token, the index of the scene's object it names, or
+// -1. A noun phrase is a run of size/colour words ending in a shape word; it names the
+// object with exactly those attributes (a scene holds no two identical objects), and when
+// the phrase leaves size or colour out, the one object that fits, if only one does. A
+// phrase that fits no object (the model named something absent) or several stays -1, so
+// attention correctness is measured only where the word is about something in the picture.
+std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens);
+
 }  // namespace attn::data

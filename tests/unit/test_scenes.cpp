@@ -147,6 +147,24 @@ TEST(CaptionScenes, BoxesHoldTheObjectsPixels) {
   }
 }
 
+// Grounding a written caption gives back the links of the references, and -1 for a phrase
+// about an object the scene does not hold.
+TEST(CaptionScenes, GroundCaptionRecoversTheReferencesLinks) {
+  const CaptionScenes d = make_caption_scenes(small(), 5);
+  for (const SceneSplit* split : {&d.train, &d.crowded})
+    for (const Scene& s : split->scenes)
+      for (const SceneCaption& c : s.captions) ASSERT_EQ(ground_caption(s, c.tokens), c.object);
+  Scene s;
+  SceneObject a, b;
+  a.shape = 0, a.colour = 0, a.size = 0;  // small red circle
+  b.shape = 0, b.colour = 2, b.size = 1;  // large blue circle
+  s.objects = {a, b};
+  const std::vector<std::string> words{"a", "blue",   "circle", "above", "a",
+                                       "small", "green", "circle", "and", "circle"};
+  // "blue circle" fits one object; no small green circle; "circle" alone fits two.
+  EXPECT_EQ(ground_caption(s, words), (std::vector<int>{-1, 1, 1, -1, -1, -1, -1, -1, -1, -1}));
+}
+
 TEST(CaptionScenes, ErrorsNameTheProblem) {
   CaptionScenesOptions o = small();
   o.held_out = {{"purple", "circle"}};
