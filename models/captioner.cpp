@@ -171,13 +171,21 @@ CaptionerOutput Captioner::forward(const Tensor& images, const Tensor& tgt_in) c
   return o;
 }
 
-Tensor Captioner::loss(const Tensor& images, const data::CaptionBatch& batch) const {
+Captioner::LossParts Captioner::loss_parts(const Tensor& images,
+                                           const data::CaptionBatch& batch) const {
   const CaptionerOutput o = forward(images, batch.tgt_in);
-  Tensor loss = nn::cross_entropy(o.logits, batch.tgt_out,
-                                  nn::CrossEntropyOptions().ignore_index(kPad));
-  if (o.alpha.defined() && options_.doubly_stochastic() > 0)
-    loss = loss + doubly_stochastic_penalty(o.alpha, batch.tgt_mask, options_.doubly_stochastic());
-  return loss;
+  LossParts p;
+  p.cross_entropy = nn::cross_entropy(o.logits, batch.tgt_out,
+                                      nn::CrossEntropyOptions().ignore_index(kPad));
+  p.penalty = o.alpha.defined() && options_.doubly_stochastic() > 0
+                  ? doubly_stochastic_penalty(o.alpha, batch.tgt_mask, options_.doubly_stochastic())
+                  : Tensor::scalar(0);
+  p.total = p.cross_entropy + p.penalty;
+  return p;
+}
+
+Tensor Captioner::loss(const Tensor& images, const data::CaptionBatch& batch) const {
+  return loss_parts(images, batch).total;
 }
 
 std::vector<Caption> Captioner::greedy(const Tensor& images, int64_t max_len) const {

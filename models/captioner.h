@@ -149,6 +149,13 @@ class Captioner : public nn::Module {
   // Mean cross entropy over the real target tokens, plus the doubly stochastic regulariser
   // (attention, lambda > 0). images [B, 3, H, W] are the batch's rows, in order.
   Tensor loss(const Tensor& images, const data::CaptionBatch& batch) const;
+  // The same, in its parts, for reporting: the regulariser has a floor above 0 whenever a
+  // caption has fewer steps than the grid has regions (sum_t alpha_ti cannot reach 1 for
+  // every i), so the cross entropy alone is what says how well the captions are learned.
+  struct LossParts {
+    Tensor total, cross_entropy, penalty;  // [] each; penalty is 0 for Show and Tell
+  };
+  LossParts loss_parts(const Tensor& images, const data::CaptionBatch& batch) const;
 
   // Free decoding without a graph: greedy for every image at once (a row stops at <eos>
   // or after max_len tokens), beam search for one image [1, 3, H, W]. Width 1 equals greedy.

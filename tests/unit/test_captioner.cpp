@@ -120,6 +120,10 @@ TEST(Captioner, TinyModelsOverfitFourScenes) {
     const Tensor ce = nn::cross_entropy(m.forward(images, batch.tgt_in).logits, batch.tgt_out,
                                         nn::CrossEntropyOptions().ignore_index(data::kPad));
     EXPECT_LT(ce.item(), 0.1) << "loss went from " << first << " to " << last;
+    const Captioner::LossParts parts = m.loss_parts(images, batch);
+    EXPECT_NEAR(parts.cross_entropy.item(), ce.item(), 1e-5);
+    EXPECT_NEAR(parts.total.item(), parts.cross_entropy.item() + parts.penalty.item(), 1e-5);
+    EXPECT_EQ(parts.penalty.item() > 0, attention);
     m.eval();
     const auto out = m.greedy(images, 15);
     for (size_t i = 0; i < 4; ++i) {
