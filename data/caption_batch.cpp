@@ -9,7 +9,9 @@
 
 namespace attn::data {
 
-std::vector<std::string> tokenize_caption(std::string_view text) { return tokenize(text); }
+std::vector<std::string> tokenize_caption(std::string_view text) {
+  return tokenize(text);
+}
 
 Vocab caption_vocab(const ImageCaptions& captions, int64_t min_count, int64_t max_size) {
   std::vector<std::vector<std::string>> all;
@@ -76,7 +78,8 @@ std::vector<CaptionBatch> make_caption_batches(const std::vector<CaptionExample>
   std::vector<CaptionBatch> batches;
   for (size_t s = 0; s < order.size(); s += size_t(batch_size)) {
     const size_t e = std::min(order.size(), s + size_t(batch_size));
-    batches.push_back(collate_captions(examples, {order.begin() + long(s), order.begin() + long(e)}));
+    batches.push_back(
+        collate_captions(examples, {order.begin() + long(s), order.begin() + long(e)}));
   }
   if (shuffle && bucket_by_length) {
     std::vector<int64_t> perm(batches.size());

@@ -40,8 +40,8 @@ using ImageCaptions = std::vector<std::vector<std::vector<std::string>>>;
 Vocab caption_vocab(const ImageCaptions& captions, int64_t min_count = 1, int64_t max_size = 0);
 
 struct CaptionExample {
-  int64_t image = 0;          // index of the image
-  std::vector<int64_t> ids;   // the caption's token ids, without <bos>/<eos>
+  int64_t image = 0;         // index of the image
+  std::vector<int64_t> ids;  // the caption's token ids, without <bos>/<eos>
 };
 
 // One example per (image, caption), image by image.

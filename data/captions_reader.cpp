@@ -28,7 +28,9 @@ json parse_file(const fs::path& file) {
   }
 }
 
-const char* type_word(const json& v) { return v.type_name(); }
+const char* type_word(const json& v) {
+  return v.type_name();
+}
 
 // v[key] of the given kind, or an error naming the file and the JSON path.
 const json& field(const fs::path& file, const json& v, const std::string& path,
@@ -77,8 +79,8 @@ CaptionedImages load_images(const fs::path& json_file, std::vector<Entry>& entri
   d.images = Tensor::empty({N, 3, o.size, o.size});
   for (int64_t i = 0; i < N; ++i) {
     Entry& e = entries[size_t(i)];
-    ATTN_CHECK(fs::is_regular_file(e.file), json_file.string(), ": ", e.where, " (image id ",
-               e.id, ") names the image ", e.file.string(), ", which does not exist");
+    ATTN_CHECK(fs::is_regular_file(e.file), json_file.string(), ": ", e.where, " (image id ", e.id,
+               ") names the image ", e.file.string(), ", which does not exist");
     Image img;
     try {
       img = load_image(e.file, 3);
@@ -179,8 +181,8 @@ CaptionedImages read_karpathy_captions(const fs::path& json_file, const fs::path
       if (sen.contains("tokens")) {
         const json& toks = array_field(json_file, sen, spath, "tokens");
         for (size_t t = 0; t < toks.size(); ++t) {
-          ATTN_CHECK(toks[t].is_string(), json_file.string(), ": ", spath, ".tokens[", t,
-                     "] is a ", type_word(toks[t]), "; expected a string");
+          ATTN_CHECK(toks[t].is_string(), json_file.string(), ": ", spath, ".tokens[", t, "] is a ",
+                     type_word(toks[t]), "; expected a string");
           // Karpathy's tokens are lower case already; tokenize keeps any that are not in line.
           for (auto& w : tokenize_caption(toks[t].get<std::string>())) tokens.push_back(w);
         }

@@ -49,12 +49,12 @@ struct CaptionImageOptions {
 };
 
 struct CaptionedImages {
-  Tensor images;                          // [N, 3, size, size], normalised
-  ImageCaptions captions;                 // captions[i]: image i's references, tokenised
+  Tensor images;                              // [N, 3, size, size], normalised
+  ImageCaptions captions;                     // captions[i]: image i's references, tokenised
   std::vector<std::vector<std::string>> raw;  // the same captions as written
   std::vector<std::filesystem::path> files;   // image i's file
-  std::vector<int64_t> ids;               // COCO "id" / Karpathy "imgid" (its index if absent)
-  std::vector<std::string> splits;        // Karpathy "split"; "" for COCO
+  std::vector<int64_t> ids;                   // COCO "id" / Karpathy "imgid" (its index if absent)
+  std::vector<std::string> splits;            // Karpathy "split"; "" for COCO
   int64_t size() const { return static_cast<int64_t>(files.size()); }
 };
 

@@ -13,13 +13,15 @@ namespace {
 void check(const char* op, const Image& image, int width, int height) {
   ATTN_CHECK(image.width > 0 && image.height > 0 && image.channels > 0 &&
                  image.pixels.size() == size_t(image.width) * image.height * image.channels,
-             op, ": the image is empty or its pixels do not match ", image.width, "x",
-             image.height, "x", image.channels);
+             op, ": the image is empty or its pixels do not match ", image.width, "x", image.height,
+             "x", image.channels);
   ATTN_CHECK(width >= 1 && height >= 1, op, ": target size ", width, "x", height,
              " must be at least 1x1");
 }
 
-std::uint8_t to_byte(double v) { return std::uint8_t(std::clamp(std::lround(v), 0L, 255L)); }
+std::uint8_t to_byte(double v) {
+  return std::uint8_t(std::clamp(std::lround(v), 0L, 255L));
+}
 
 // For each output index along one axis: the input indices it covers and their weights
 // (the length of the overlap of [o s, (o + 1) s) with [i, i + 1), s = in / out), summing to 1.
@@ -44,7 +46,8 @@ std::vector<Span> area_spans(int in, int out) {
 
 Image resize_area(const Image& image, int width, int height) {
   check("resize_area", image, width, height);
-  const std::vector<Span> xs = area_spans(image.width, width), ys = area_spans(image.height, height);
+  const std::vector<Span> xs = area_spans(image.width, width),
+                          ys = area_spans(image.height, height);
   Image out = make_image(width, height, image.channels);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)

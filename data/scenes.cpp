@@ -78,7 +78,9 @@ int index_of(const std::vector<std::string>& names, const std::string& name, con
 }
 
 // Half the side of an object's drawing, in pixels, for a grid cell of `cell` px.
-int half_extent(int size, int cell) { return size == 0 ? cell / 5 : (2 * cell) / 5; }
+int half_extent(int size, int cell) {
+  return size == 0 ? cell / 5 : (2 * cell) / 5;
+}
 
 // Is pixel (x, y) inside the shape centred at (cx, cy) with half extent r?
 bool inside(int shape, int x, int y, int cx, int cy, int r) {
@@ -137,9 +139,10 @@ class SceneMaker {
         }
         ob.size = int(gen_.randint(int64_t(scene_sizes().size())));
         // Two identical objects would make "the red circle" ambiguous: draw again.
-        const bool twin = std::any_of(s.objects.begin(), s.objects.end(), [&](const SceneObject& p) {
-          return p.shape == ob.shape && p.colour == ob.colour && p.size == ob.size;
-        });
+        const bool twin =
+            std::any_of(s.objects.begin(), s.objects.end(), [&](const SceneObject& p) {
+              return p.shape == ob.shape && p.colour == ob.colour && p.size == ob.size;
+            });
         if (!twin) break;
       }
       ob.row = int(cells[size_t(i)] / o_.grid);
@@ -186,8 +189,8 @@ class SceneMaker {
   // (when A and B differ in row and column, either relation is true; one is drawn).
   void write_captions(Scene& s) {
     const int n = int(s.objects.size());
-    for (int attempt = 0; attempt < 40 * o_.captions_per_scene &&
-                          int(s.captions.size()) < o_.captions_per_scene;
+    for (int attempt = 0;
+         attempt < 40 * o_.captions_per_scene && int(s.captions.size()) < o_.captions_per_scene;
          ++attempt) {
       const int a = int(gen_.randint(n));
       int b = int(gen_.randint(n - 1));

@@ -76,8 +76,8 @@ struct SceneSplit {
 };
 
 struct CaptionScenesOptions {
-  int canvas = 48;  // H = W, pixels
-  int grid = 3;     // objects sit in distinct cells of a grid x grid layout
+  int canvas = 48;                       // H = W, pixels
+  int grid = 3;                          // objects sit in distinct cells of a grid x grid layout
   int min_objects = 2, max_objects = 3;  // train, val and novel
   int test_objects = 4;                  // crowded
   int captions_per_scene = 5;

@@ -38,16 +38,20 @@ Dims check_batch_norm(const char* op, const Tensor& x, const Tensor& rm, const T
   for (const auto& [t, name] : {std::pair{&weight, "weight"}, std::pair{&bias, "bias"},
                                 std::pair{&rm, "running_mean"}, std::pair{&rv, "running_var"}})
     if (t->defined())
-      ATTN_CHECK(t->shape() == c, op, ": ", name, " of shape ", shape_str(t->shape()),
-                 " for ", d.C, " channels; expected [", d.C, "]");
+      ATTN_CHECK(t->shape() == c, op, ": ", name, " of shape ", shape_str(t->shape()), " for ", d.C,
+                 " channels; expected [", d.C, "]");
   ATTN_CHECK(rm.defined() == rv.defined(), op,
              ": give both running_mean and running_var, or neither");
   ATTN_CHECK(training || rm.defined(), op,
              ": evaluation normalises with the running statistics; none were given");
-  ATTN_CHECK(!training || d.B * d.S > 1, op, ": training needs more than one value per channel "
-             "to estimate a variance; got input ", shape_str(x.shape()));
-  ATTN_CHECK(eps >= 0 && momentum >= 0 && momentum <= 1, op, ": need eps >= 0 and momentum in "
-             "[0, 1], got eps ", eps, " and momentum ", momentum);
+  ATTN_CHECK(!training || d.B * d.S > 1, op,
+             ": training needs more than one value per channel "
+             "to estimate a variance; got input ",
+             shape_str(x.shape()));
+  ATTN_CHECK(eps >= 0 && momentum >= 0 && momentum <= 1, op,
+             ": need eps >= 0 and momentum in "
+             "[0, 1], got eps ",
+             eps, " and momentum ", momentum);
   return d;
 }
 
@@ -150,7 +154,8 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
         std::vector<Tensor> grads{gx};
         if (has_w) {
           Tensor gw = Tensor::uninitialized({d.C});
-          for (int64_t c = 0; c < d.C; ++c) gw.data()[c] = static_cast<real>(sum_dy_xhat[size_t(c)]);
+          for (int64_t c = 0; c < d.C; ++c)
+            gw.data()[c] = static_cast<real>(sum_dy_xhat[size_t(c)]);
           grads.push_back(gw);
         }
         if (has_b) {
@@ -162,9 +167,9 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
       });
 }
 
-Tensor batch_norm2d_composed(const Tensor& x, const Tensor& running_mean,
-                             const Tensor& running_var, const Tensor& weight, const Tensor& bias,
-                             bool training, double momentum, double eps) {
+Tensor batch_norm2d_composed(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                             const Tensor& weight, const Tensor& bias, bool training,
+                             double momentum, double eps) {
   const Dims d = check_batch_norm("batch_norm2d_composed", x, running_mean, running_var, weight,
                                   bias, training, momentum, eps);
   const Shape per_channel{1, d.C, 1, 1};

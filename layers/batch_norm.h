@@ -63,10 +63,9 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
                     const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
                     bool training = true, double momentum = 0.1, double eps = 1e-5);
 // The same from primitive ops: autograd derives its backward.
-Tensor batch_norm2d_composed(const Tensor& x, const Tensor& running_mean,
-                             const Tensor& running_var, const Tensor& weight = Tensor(),
-                             const Tensor& bias = Tensor(), bool training = true,
-                             double momentum = 0.1, double eps = 1e-5);
+Tensor batch_norm2d_composed(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                             const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
+                             bool training = true, double momentum = 0.1, double eps = 1e-5);
 
 class BatchNorm2d : public Module {
  public:
@@ -78,7 +77,7 @@ class BatchNorm2d : public Module {
   void reset_parameters();     // the running stats, and weight = 1, bias = 0
 
   BatchNorm2dOptions options;
-  Tensor weight, bias;  // gamma, beta [C]; undefined without affine
+  Tensor weight, bias;               // gamma, beta [C]; undefined without affine
   Tensor running_mean, running_var;  // [C]
   Tensor num_batches_tracked;        // [] (a count)
 };

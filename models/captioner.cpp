@@ -32,7 +32,9 @@ std::vector<float> row_of(const std::vector<real>& m, int64_t r, int64_t L) {
 
 }  // namespace
 
-bool Caption::ended() const { return !tokens.empty() && tokens.back() == kEos; }
+bool Caption::ended() const {
+  return !tokens.empty() && tokens.back() == kEos;
+}
 
 std::vector<int64_t> Caption::output() const {
   return ended() ? std::vector<int64_t>(tokens.begin(), tokens.end() - 1) : tokens;
@@ -77,12 +79,13 @@ Captioner::Captioner(const CaptionerOptions& o)
   for (size_t k = 0; k < o.channels().size(); ++k) {
     const int64_t c = o.channels()[k];
     ATTN_CHECK(c > 0, "Captioner: channels[", k, "] = ", c, " must be > 0");
-    convs.push_back(register_module("conv" + std::to_string(k),
-                                    std::make_shared<nn::Conv2d>(
-                                        nn::Conv2dOptions(in, c, 3).padding(1).bias(!o.batch_norm()))));
+    convs.push_back(
+        register_module("conv" + std::to_string(k),
+                        std::make_shared<nn::Conv2d>(
+                            nn::Conv2dOptions(in, c, 3).padding(1).bias(!o.batch_norm()))));
     if (o.batch_norm())
-      norms.push_back(register_module("bn" + std::to_string(k),
-                                      std::make_shared<nn::BatchNorm2d>(nn::BatchNorm2dOptions(c))));
+      norms.push_back(register_module(
+          "bn" + std::to_string(k), std::make_shared<nn::BatchNorm2d>(nn::BatchNorm2dOptions(c))));
     in = c;
   }
   const int64_t D = in, H = o.hidden_size();
@@ -90,14 +93,15 @@ Captioner::Captioner(const CaptionerOptions& o)
   register_module("decoder", decoder);
   register_module("out", out);
   if (o.attention()) {
-    attention = register_module("attention", std::make_shared<nn::AdditiveAttention>(
-                                                 nn::AdditiveAttentionOptions(H, D, o.attention_dim())));
+    attention =
+        register_module("attention", std::make_shared<nn::AdditiveAttention>(
+                                         nn::AdditiveAttentionOptions(H, D, o.attention_dim())));
     init_h = register_module("init_h", std::make_shared<nn::Linear>(nn::LinearOptions(D, H)));
     init_c = register_module("init_c", std::make_shared<nn::Linear>(nn::LinearOptions(D, H)));
     f_beta = register_module("f_beta", std::make_shared<nn::Linear>(nn::LinearOptions(H, 1)));
   } else {
-    image_in = register_module("image_in",
-                               std::make_shared<nn::Linear>(nn::LinearOptions(D, o.embedding_dim())));
+    image_in = register_module(
+        "image_in", std::make_shared<nn::Linear>(nn::LinearOptions(D, o.embedding_dim())));
   }
 }
 
@@ -106,8 +110,8 @@ ImageFeatures Captioner::encode(const Tensor& images) const {
              "Captioner::encode: expected images [B, 3, H, W], got ",
              images.defined() ? shape_str(images.shape()) : std::string("none"));
   const int64_t f = int64_t{1} << convs.size();
-  ATTN_CHECK(images.size(2) % f == 0 && images.size(3) % f == 0, "Captioner::encode: ",
-             images.size(2), "x", images.size(3), " images; ", convs.size(),
+  ATTN_CHECK(images.size(2) % f == 0 && images.size(3) % f == 0,
+             "Captioner::encode: ", images.size(2), "x", images.size(3), " images; ", convs.size(),
              " pooling steps need sides divisible by ", f);
   Tensor x = images;
   for (size_t k = 0; k < convs.size(); ++k) {
@@ -166,7 +170,7 @@ CaptionerOutput Captioner::forward(const Tensor& images, const Tensor& tgt_in) c
     state = s.state;
   }
   CaptionerOutput o;
-  o.logits = stack(logits, 1);  // [B, T, V]
+  o.logits = stack(logits, 1);                      // [B, T, V]
   if (!alphas.empty()) o.alpha = stack(alphas, 1);  // [B, T, L]
   return o;
 }
@@ -175,8 +179,8 @@ Captioner::LossParts Captioner::loss_parts(const Tensor& images,
                                            const data::CaptionBatch& batch) const {
   const CaptionerOutput o = forward(images, batch.tgt_in);
   LossParts p;
-  p.cross_entropy = nn::cross_entropy(o.logits, batch.tgt_out,
-                                      nn::CrossEntropyOptions().ignore_index(kPad));
+  p.cross_entropy =
+      nn::cross_entropy(o.logits, batch.tgt_out, nn::CrossEntropyOptions().ignore_index(kPad));
   p.penalty = o.alpha.defined() && options_.doubly_stochastic() > 0
                   ? doubly_stochastic_penalty(o.alpha, batch.tgt_mask, options_.doubly_stochastic())
                   : Tensor::scalar(0);

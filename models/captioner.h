@@ -46,7 +46,8 @@ namespace attn::models {
 class CaptionerOptions {
  public:
   CaptionerOptions(int64_t vocab_size) : vocab_size_(vocab_size) {}  // NOLINT
-  CaptionerOptions& attention(bool on) {  // false: Show and Tell
+  // false: Show and Tell.
+  CaptionerOptions& attention(bool on) {
     attention_ = on;
     return *this;
   }
@@ -125,9 +126,9 @@ struct Caption {
 };
 
 struct CaptionBeamOptions {
-  int64_t width = 3;       // k
-  double alpha = 0.0;      // length normalisation: rank by log p / |y|^alpha (0: plain log p)
-  int64_t max_len = 20;    // at most this many tokens, <eos> included
+  int64_t width = 3;     // k
+  double alpha = 0.0;    // length normalisation: rank by log p / |y|^alpha (0: plain log p)
+  int64_t max_len = 20;  // at most this many tokens, <eos> included
 };
 
 // The doubly stochastic regulariser of a batch: alpha [B, T, L], mask [B, T] (1 on real
@@ -170,6 +171,7 @@ class Captioner : public nn::Module {
  public:
   std::vector<std::shared_ptr<nn::Conv2d>> convs;
   std::vector<std::shared_ptr<nn::BatchNorm2d>> norms;  // empty without batch_norm
+
   nn::Embedding embedding;  // V -> E
   nn::LSTMCell decoder;     // E (+ D with attention) -> H
   nn::Linear out;           // H (+ D) -> V

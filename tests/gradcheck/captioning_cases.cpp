@@ -16,8 +16,12 @@ namespace {
 using X = std::vector<Tensor>;
 
 // Fixed running statistics for evaluation mode (constants, not inputs).
-Tensor running_mean3() { return Tensor::from_vector({0.3, -0.2, 0.1}, {3}); }
-Tensor running_var3() { return Tensor::from_vector({0.8, 1.5, 0.6}, {3}); }
+Tensor running_mean3() {
+  return Tensor::from_vector({0.3, -0.2, 0.1}, {3});
+}
+Tensor running_var3() {
+  return Tensor::from_vector({0.8, 1.5, 0.6}, {3});
+}
 
 Tensor batch_norm_module_train(const X& x) {
   nn::BatchNorm2d bn(nn::BatchNorm2dOptions(3));
@@ -28,8 +32,12 @@ Tensor batch_norm_module_train(const X& x) {
 
 // A tiny captioner with fixed weights (V = 9, E = 3, H = 4, A = 3, D = 5).
 models::CaptionerOptions tiny(bool attention) {
-  return models::CaptionerOptions(9).attention(attention).channels({5}).embedding_dim(3)
-      .hidden_size(4).attention_dim(3);
+  return models::CaptionerOptions(9)
+      .attention(attention)
+      .channels({5})
+      .embedding_dim(3)
+      .hidden_size(4)
+      .attention_dim(3);
 }
 
 // One decoder step of Show, Attend and Tell: inputs a [2, 6, 5] (L = 6 regions), h, c [2, 4],
@@ -41,8 +49,7 @@ Tensor sat_step(const X& x) {
   models::ImageFeatures f;
   f.a = x[0];
   f.projected = m.attention->project_keys(f.a);
-  const models::CaptionStep s =
-      m.step(Tensor::from_vector({4, 7}, {2}), {x[1], x[2]}, f);
+  const models::CaptionStep s = m.step(Tensor::from_vector({4, 7}, {2}), {x[1], x[2]}, f);
   return concat({s.logits, s.state.h, s.state.c, s.alpha, s.beta}, 1);
 }
 
@@ -95,8 +102,7 @@ std::vector<GradcheckCase> cases() {
       {"batch_norm2d_composed_eval_2x3x2x2",
        {{2, 3, 2, 2}, {3}, {3}},
        [](const X& x) {
-         return nn::batch_norm2d_composed(x[0], running_mean3(), running_var3(), x[1], x[2],
-                                          false);
+         return nn::batch_norm2d_composed(x[0], running_mean3(), running_var3(), x[1], x[2], false);
        }},
       {"batch_norm2d_module_train_2x3x3x3", {{2, 3, 3, 3}, {3}, {3}}, batch_norm_module_train},
       // The captioner.

@@ -81,8 +81,8 @@ TEST(BatchNorm2d, FusedEqualsComposed) {
       Tensor y = fused ? nn::batch_norm2d(x, rm, rv, w, b, training, 0.1, 1e-5)
                        : nn::batch_norm2d_composed(x, rm, rv, w, b, training, 0.1, 1e-5);
       y.backward(gy);
-      got[fused] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(),
-                    b.grad().to_vector(), rm.to_vector(), rv.to_vector()};
+      got[fused] = {y.to_vector(),        x.grad().to_vector(), w.grad().to_vector(),
+                    b.grad().to_vector(), rm.to_vector(),       rv.to_vector()};
     }
     for (size_t k = 0; k < 6; ++k)
       for (size_t i = 0; i < got[0][k].size(); ++i)

@@ -21,8 +21,12 @@ using models::Captioner;
 using models::CaptionerOptions;
 
 CaptionerOptions tiny(int64_t V, bool attention) {
-  return CaptionerOptions(V).attention(attention).channels({6, 8}).embedding_dim(8).hidden_size(
-      16).attention_dim(8);
+  return CaptionerOptions(V)
+      .attention(attention)
+      .channels({6, 8})
+      .embedding_dim(8)
+      .hidden_size(16)
+      .attention_dim(8);
 }
 
 TEST(Captioner, ShapesNamesAndAttentionRows) {
@@ -43,8 +47,9 @@ TEST(Captioner, ShapesNamesAndAttentionRows) {
   EXPECT_FALSE(p.alpha.defined());
   std::vector<std::string> names;
   for (const auto& [n, t] : sat.state_dict()) names.push_back(n);
-  for (const char* want : {"conv0.weight", "bn0.running_var", "bn1.num_batches_tracked",
-                           "attention.W.weight", "f_beta.weight", "init_h.bias", "decoder.weight_hh"})
+  for (const char* want :
+       {"conv0.weight", "bn0.running_var", "bn1.num_batches_tracked", "attention.W.weight",
+        "f_beta.weight", "init_h.bias", "decoder.weight_hh"})
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   std::vector<std::string> st_names;
   for (const auto& [n, t] : st.named_parameters()) st_names.push_back(n);
@@ -69,7 +74,8 @@ TEST(Captioner, BeamWidthOneEqualsGreedyAndABeamThatNeverEndsStillAnswers) {
     const Tensor images = Tensor::randn({3, 3, 8, 8});
     const auto greedy = m.greedy(images, 6);
     for (int64_t i = 0; i < 3; ++i) {
-      const models::Caption b = m.beam_search(images.slice(0, i, i + 1), {.width = 1, .max_len = 6});
+      const models::Caption b =
+          m.beam_search(images.slice(0, i, i + 1), {.width = 1, .max_len = 6});
       EXPECT_EQ(b.tokens, greedy[size_t(i)].tokens);
       EXPECT_NEAR(b.log_prob, greedy[size_t(i)].log_prob, 1e-4);
       EXPECT_EQ(b.attention.size(), attention ? b.tokens.size() : 0u);
@@ -103,8 +109,12 @@ TEST(Captioner, TinyModelsOverfitFourScenes) {
   for (const bool attention : {false, true}) {
     SCOPED_TRACE(attention ? "attend" : "show and tell");
     manual_seed(4);
-    Captioner m(CaptionerOptions(vocab.size()).attention(attention).channels({8, 8, 16})
-                    .embedding_dim(16).hidden_size(32).attention_dim(16));
+    Captioner m(CaptionerOptions(vocab.size())
+                    .attention(attention)
+                    .channels({8, 8, 16})
+                    .embedding_dim(16)
+                    .hidden_size(32)
+                    .attention_dim(16));
     optim::Adam opt(m.parameters(), {.lr = 0.01});
     double first = 0, last = 0;
     for (int step = 0; step < 200; ++step) {

@@ -148,8 +148,7 @@ TEST(CocoCaptions, MalformedFilesNameTheFileAndThePath) {
   dir.write("c.json", R"({"images": [{"id": 4, "file_name": "bad.png"}],
       "annotations": [{"image_id": 4, "caption": "x"}]})");
   expect_error(read, {"c.json", "image id 4", "bad.png"});
-  expect_error([&] { return read_coco_captions(dir.path / "nope.json", dir.path); },
-               {"nope.json"});
+  expect_error([&] { return read_coco_captions(dir.path / "nope.json", dir.path); }, {"nope.json"});
 }
 
 const char* kKarpathy = R"({"dataset": "flickr8k", "images": [

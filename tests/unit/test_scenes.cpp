@@ -20,7 +20,8 @@ CaptionScenesOptions small() {
 
 bool is_held(const SceneObject& ob, const CaptionScenesOptions& o) {
   for (const auto& [c, s] : o.held_out)
-    if (scene_colours()[size_t(ob.colour)] == c && scene_shapes()[size_t(ob.shape)] == s) return true;
+    if (scene_colours()[size_t(ob.colour)] == c && scene_shapes()[size_t(ob.shape)] == s)
+      return true;
   return false;
 }
 
@@ -62,7 +63,8 @@ TEST(CaptionScenes, HeldOutCombinationsOnlyInTheNovelSplit) {
   std::set<std::string> train_words;
   for (const Scene& s : d.train.scenes)
     for (const auto& c : s.captions) train_words.insert(c.tokens.begin(), c.tokens.end());
-  for (const char* w : {"red", "triangle", "blue", "circle"}) EXPECT_TRUE(train_words.count(w)) << w;
+  for (const char* w : {"red", "triangle", "blue", "circle"})
+    EXPECT_TRUE(train_words.count(w)) << w;
 }
 
 // Every caption is "[there is] a A rel a B" with the relation true of the grid cells,
@@ -159,8 +161,8 @@ TEST(CaptionScenes, GroundCaptionRecoversTheReferencesLinks) {
   a.shape = 0, a.colour = 0, a.size = 0;  // small red circle
   b.shape = 0, b.colour = 2, b.size = 1;  // large blue circle
   s.objects = {a, b};
-  const std::vector<std::string> words{"a", "blue",   "circle", "above", "a",
-                                       "small", "green", "circle", "and", "circle"};
+  const std::vector<std::string> words{"a",     "blue",  "circle", "above", "a",
+                                       "small", "green", "circle", "and",   "circle"};
   // "blue circle" fits one object; no small green circle; "circle" alone fits two.
   EXPECT_EQ(ground_caption(s, words), (std::vector<int>{-1, 1, 1, -1, -1, -1, -1, -1, -1, -1}));
 }

@@ -15,12 +15,10 @@ double overlap(double a0, double a1, double b0, double b1) {
 
 double attention_in_box(std::span<const float> alpha, int grid_h, int grid_w, int image_h,
                         int image_w, const Box& box) {
-  ATTN_CHECK(grid_h >= 1 && grid_w >= 1 && image_h >= 1 && image_w >= 1,
-             "attention_in_box: grid ", grid_h, "x", grid_w, " and image ", image_h, "x", image_w,
-             " must have sizes >= 1");
+  ATTN_CHECK(grid_h >= 1 && grid_w >= 1 && image_h >= 1 && image_w >= 1, "attention_in_box: grid ",
+             grid_h, "x", grid_w, " and image ", image_h, "x", image_w, " must have sizes >= 1");
   ATTN_CHECK(alpha.size() == size_t(grid_h) * size_t(grid_w), "attention_in_box: ", alpha.size(),
-             " attention weights for a ", grid_h, "x", grid_w, " grid; expected ",
-             grid_h * grid_w);
+             " attention weights for a ", grid_h, "x", grid_w, " grid; expected ", grid_h * grid_w);
   const double rh = double(image_h) / grid_h, rw = double(image_w) / grid_w;
   double inside = 0;
   for (int i = 0; i < grid_h; ++i) {
@@ -41,8 +39,8 @@ AttentionCorrectness attention_correctness(const std::vector<GroundedAttention>&
   for (const GroundedAttention& s : steps) {
     ac.mean += attention_in_box(s.alpha, grid_h, grid_w, image_h, image_w, s.box);
     const Box& b = s.box;
-    ac.uniform_baseline += overlap(0, image_w, b.x0, b.x1) * overlap(0, image_h, b.y0, b.y1) /
-                           image_area;
+    ac.uniform_baseline +=
+        overlap(0, image_w, b.x0, b.x1) * overlap(0, image_h, b.y0, b.y1) / image_area;
   }
   ac.words = int64_t(steps.size());
   if (ac.words > 0) {

@@ -40,12 +40,12 @@
 namespace attn::train {
 
 struct BleuScores {
-  std::array<double, 4> bleu{};        // BLEU-1 .. BLEU-4, each 0..100
-  std::array<int64_t, 4> matches{};    // clipped n-gram matches, n = 1..4
-  std::array<int64_t, 4> totals{};     // n-grams in the hypotheses (at least 1 each)
-  int64_t hypothesis_length = 0;       // c
-  int64_t reference_length = 0;        // r (closest reference lengths summed)
-  double brevity_penalty = 0;          // 0..1
+  std::array<double, 4> bleu{};      // BLEU-1 .. BLEU-4, each 0..100
+  std::array<int64_t, 4> matches{};  // clipped n-gram matches, n = 1..4
+  std::array<int64_t, 4> totals{};   // n-grams in the hypotheses (at least 1 each)
+  int64_t hypothesis_length = 0;     // c
+  int64_t reference_length = 0;      // r (closest reference lengths summed)
+  double brevity_penalty = 0;        // 0..1
 };
 
 // references[i] are the references of hypotheses[i] (at least one each).
