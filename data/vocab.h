@@ -18,8 +18,8 @@
 //
 // The file format is plain text, one token per line, line i (from 0) holding
 // the token of id i; the first four lines are the specials. (A text file
-// rather than JSON: attn_data does not link a JSON library, and a token list
-// needs no structure.) Tokens are therefore non-empty and hold no line break.
+// rather than JSON: a token list needs no structure.) Tokens are therefore
+// non-empty and hold no line break.
 #include <cstdint>
 #include <filesystem>
 #include <map>

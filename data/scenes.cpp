@@ -1,0 +1,274 @@
+// Captioned scenes: draw the objects, then write captions about pairs of them.
+#include "data/scenes.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "autograd/error.h"
+#include "autograd/random.h"
+
+namespace attn::data {
+
+const std::vector<std::string>& scene_shapes() {
+  static const std::vector<std::string> v{"circle", "square", "triangle"};
+  return v;
+}
+const std::vector<std::string>& scene_colours() {
+  static const std::vector<std::string> v{"red", "green", "blue", "yellow"};
+  return v;
+}
+const std::vector<std::string>& scene_sizes() {
+  static const std::vector<std::string> v{"small", "large"};
+  return v;
+}
+
+std::vector<std::string> object_phrase(const SceneObject& o) {
+  return {scene_sizes().at(o.size), scene_colours().at(o.colour), scene_shapes().at(o.shape)};
+}
+
+std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens) {
+  const auto id = [](const std::vector<std::string>& names, const std::string& w) {
+    const auto it = std::find(names.begin(), names.end(), w);
+    return it == names.end() ? -1 : int(it - names.begin());
+  };
+  std::vector<int> object(tokens.size(), -1);
+  size_t start = 0;  // first token of the current run of size/colour words
+  int size = -1, colour = -1;
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    const int s = id(scene_sizes(), tokens[t]), c = id(scene_colours(), tokens[t]);
+    const int shape = id(scene_shapes(), tokens[t]);
+    if (s >= 0 || c >= 0) {
+      if (size < 0 && colour < 0) start = t;
+      if (s >= 0) size = s;
+      if (c >= 0) colour = c;
+      continue;
+    }
+    if (shape >= 0) {
+      if (size < 0 && colour < 0) start = t;
+      int found = -1, matches = 0;
+      for (size_t k = 0; k < scene.objects.size(); ++k) {
+        const SceneObject& o = scene.objects[k];
+        if (o.shape == shape && (size < 0 || o.size == size) && (colour < 0 || o.colour == colour))
+          found = int(k), ++matches;
+      }
+      if (matches == 1)
+        for (size_t u = start; u <= t; ++u) object[u] = found;
+    }
+    size = colour = -1;  // any other word ends the phrase
+  }
+  return object;
+}
+
+namespace {
+
+// RGB in [0, 1] of each colour id, and of the background.
+constexpr std::array<std::array<double, 3>, 4> kRgb{
+    {{0.90, 0.15, 0.15}, {0.15, 0.80, 0.20}, {0.20, 0.30, 0.95}, {0.95, 0.85, 0.10}}};
+constexpr std::array<double, 3> kBackground{0.08, 0.08, 0.08};
+
+int index_of(const std::vector<std::string>& names, const std::string& name, const char* what) {
+  const auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    fail("make_caption_scenes: held-out ", what, " '", name, "' is not one of: ", all);
+  }
+  return static_cast<int>(it - names.begin());
+}
+
+// Half the side of an object's drawing, in pixels, for a grid cell of `cell` px.
+int half_extent(int size, int cell) {
+  return size == 0 ? cell / 5 : (2 * cell) / 5;
+}
+
+// Is pixel (x, y) inside the shape centred at (cx, cy) with half extent r?
+bool inside(int shape, int x, int y, int cx, int cy, int r) {
+  const int dx = x - cx, dy = y - cy;
+  switch (shape) {
+    case 0:  // circle
+      return dx * dx + dy * dy <= r * r + r;
+    case 1:  // square
+      return std::abs(dx) <= r && std::abs(dy) <= r;
+    default: {  // triangle, apex up: the half width grows from 0 at the top to r at the bottom
+      if (dy < -r || dy > r) return false;
+      const double half_width = double(dy + r) / 2.0;
+      return std::abs(dx) <= half_width;
+    }
+  }
+}
+
+class SceneMaker {
+ public:
+  SceneMaker(const CaptionScenesOptions& o, Generator& gen) : o_(o), gen_(gen) {
+    const int n_shapes = int(scene_shapes().size()), n_colours = int(scene_colours().size());
+    held_.assign(size_t(n_colours) * n_shapes, false);
+    for (const auto& [colour, shape] : o.held_out)
+      held_[size_t(index_of(scene_colours(), colour, "colour")) * n_shapes +
+            index_of(scene_shapes(), shape, "shape")] = true;
+    ATTN_CHECK(std::count(held_.begin(), held_.end(), false) > 0,
+               "make_caption_scenes: the held-out pairs cover every (colour, shape) combination; "
+               "nothing is left to train on");
+  }
+
+  bool is_held(int colour, int shape) const {
+    return held_[size_t(colour) * scene_shapes().size() + size_t(shape)];
+  }
+
+  // n objects in distinct cells; `novel`: the first is a held-out combination, otherwise none is.
+  Scene make_scene(int n, bool novel) {
+    Scene s;
+    std::vector<int64_t> cells(size_t(o_.grid) * o_.grid);
+    for (size_t i = 0; i < cells.size(); ++i) cells[i] = int64_t(i);
+    // A partial Fisher-Yates: the first n cells are a uniform draw without replacement.
+    for (int i = 0; i < n; ++i) {
+      const int64_t j = i + gen_.randint(int64_t(cells.size()) - i);
+      std::swap(cells[size_t(i)], cells[size_t(j)]);
+    }
+    for (int i = 0; i < n; ++i) {
+      SceneObject ob;
+      for (;;) {
+        if (novel && i == 0) {
+          const auto& pair = o_.held_out[size_t(gen_.randint(int64_t(o_.held_out.size())))];
+          ob.colour = index_of(scene_colours(), pair.first, "colour");
+          ob.shape = index_of(scene_shapes(), pair.second, "shape");
+        } else {
+          ob.colour = int(gen_.randint(int64_t(scene_colours().size())));
+          ob.shape = int(gen_.randint(int64_t(scene_shapes().size())));
+          if (!novel && is_held(ob.colour, ob.shape)) continue;
+        }
+        ob.size = int(gen_.randint(int64_t(scene_sizes().size())));
+        // Two identical objects would make "the red circle" ambiguous: draw again.
+        const bool twin =
+            std::any_of(s.objects.begin(), s.objects.end(), [&](const SceneObject& p) {
+              return p.shape == ob.shape && p.colour == ob.colour && p.size == ob.size;
+            });
+        if (!twin) break;
+      }
+      ob.row = int(cells[size_t(i)] / o_.grid);
+      ob.col = int(cells[size_t(i)] % o_.grid);
+      s.objects.push_back(ob);
+    }
+    write_captions(s);
+    return s;
+  }
+
+  // Paints the scene into chw (3 x H x W, already sized) and sets each object's box.
+  void draw(Scene& s, real* chw) {
+    const int H = o_.canvas, W = o_.canvas, cell = o_.canvas / o_.grid;
+    std::vector<double> rgb(size_t(3) * H * W);
+    for (int c = 0; c < 3; ++c)
+      std::fill(rgb.begin() + size_t(c) * H * W, rgb.begin() + size_t(c + 1) * H * W,
+                kBackground[size_t(c)]);
+    for (SceneObject& ob : s.objects) {
+      const int r = half_extent(ob.size, cell);
+      // Jitter the centre inside the cell, keeping a pixel of margin.
+      const int slack = std::max(0, cell / 2 - r - 1);
+      const int cx = ob.col * cell + cell / 2 + int(gen_.randint(2 * slack + 1)) - slack;
+      const int cy = ob.row * cell + cell / 2 + int(gen_.randint(2 * slack + 1)) - slack;
+      PixelRect box{W, H, 0, 0};
+      for (int y = std::max(0, cy - r); y <= std::min(H - 1, cy + r); ++y)
+        for (int x = std::max(0, cx - r); x <= std::min(W - 1, cx + r); ++x) {
+          if (!inside(ob.shape, x, y, cx, cy, r)) continue;
+          for (int c = 0; c < 3; ++c)
+            rgb[(size_t(c) * H + y) * W + x] = kRgb[size_t(ob.colour)][size_t(c)];
+          box.x0 = std::min(box.x0, x), box.y0 = std::min(box.y0, y);
+          box.x1 = std::max(box.x1, x + 1), box.y1 = std::max(box.y1, y + 1);
+        }
+      ob.box = box;
+    }
+    for (size_t i = 0; i < rgb.size(); ++i) {
+      const double v = std::clamp(rgb[i] + o_.noise * gen_.normal(), 0.0, 1.0);
+      chw[i] = static_cast<real>((v - 0.5) / 0.5);
+    }
+  }
+
+ private:
+  // Up to captions_per_scene different captions, each about an ordered pair of objects:
+  //   [there is] a <A> <relation> a <B>,  relation in {left of, right of, above, below}
+  // (when A and B differ in row and column, either relation is true; one is drawn).
+  void write_captions(Scene& s) {
+    const int n = int(s.objects.size());
+    for (int attempt = 0;
+         attempt < 40 * o_.captions_per_scene && int(s.captions.size()) < o_.captions_per_scene;
+         ++attempt) {
+      const int a = int(gen_.randint(n));
+      int b = int(gen_.randint(n - 1));
+      if (b >= a) ++b;
+      const SceneObject &A = s.objects[size_t(a)], &B = s.objects[size_t(b)];
+      std::vector<std::vector<std::string>> relations;
+      if (A.col < B.col) relations.push_back({"left", "of"});
+      if (A.col > B.col) relations.push_back({"right", "of"});
+      if (A.row < B.row) relations.push_back({"above"});
+      if (A.row > B.row) relations.push_back({"below"});
+      const auto& rel = relations[size_t(gen_.randint(int64_t(relations.size())))];
+      SceneCaption c;
+      const auto put = [&c](const std::string& w, int object) {
+        c.tokens.push_back(w);
+        c.object.push_back(object);
+      };
+      if (gen_.randint(2) == 1) put("there", -1), put("is", -1);
+      put("a", -1);
+      for (const auto& w : object_phrase(A)) put(w, a);
+      for (const auto& w : rel) put(w, -1);
+      put("a", -1);
+      for (const auto& w : object_phrase(B)) put(w, b);
+      const bool seen = std::any_of(s.captions.begin(), s.captions.end(),
+                                    [&](const SceneCaption& d) { return d.tokens == c.tokens; });
+      if (!seen) s.captions.push_back(std::move(c));
+    }
+  }
+
+  const CaptionScenesOptions& o_;
+  Generator& gen_;
+  std::vector<bool> held_;
+};
+
+SceneSplit make_split(SceneMaker& maker, Generator& gen, const CaptionScenesOptions& o, int64_t n,
+                      int min_objects, int max_objects, bool novel) {
+  SceneSplit split;
+  const int64_t H = o.canvas, W = o.canvas;
+  split.images = Tensor::empty({n, 3, H, W});
+  for (int64_t i = 0; i < n; ++i) {
+    const int k = min_objects + int(gen.randint(max_objects - min_objects + 1));
+    Scene s = maker.make_scene(k, novel);
+    maker.draw(s, split.images.data() + i * 3 * H * W);
+    split.scenes.push_back(std::move(s));
+  }
+  return split;
+}
+
+}  // namespace
+
+CaptionScenes make_caption_scenes(const CaptionScenesOptions& o, uint64_t seed) {
+  ATTN_CHECK(o.grid >= 2, "make_caption_scenes: grid must be >= 2, got ", o.grid);
+  ATTN_CHECK(o.canvas / o.grid >= 12, "make_caption_scenes: canvas ", o.canvas, " px over a ",
+             o.grid, "x", o.grid, " grid gives cells of ", o.canvas / o.grid,
+             " px; make cells at least 12 px (a larger canvas or a coarser grid)");
+  ATTN_CHECK(o.min_objects >= 2 && o.min_objects <= o.max_objects,
+             "make_caption_scenes: need 2 <= min_objects <= max_objects, got ", o.min_objects,
+             " and ", o.max_objects);
+  ATTN_CHECK(std::max(o.max_objects, o.test_objects) <= o.grid * o.grid,
+             "make_caption_scenes: ", std::max(o.max_objects, o.test_objects),
+             " objects do not fit in distinct cells of a ", o.grid, "x", o.grid, " grid");
+  ATTN_CHECK(o.test_objects >= 2, "make_caption_scenes: test_objects must be >= 2, got ",
+             o.test_objects);
+  ATTN_CHECK(o.captions_per_scene >= 1, "make_caption_scenes: captions_per_scene must be >= 1");
+  ATTN_CHECK(o.train >= 0 && o.val >= 0 && o.novel >= 0 && o.crowded >= 0,
+             "make_caption_scenes: scene counts must be >= 0");
+  ATTN_CHECK(o.noise >= 0, "make_caption_scenes: noise must be >= 0, got ", o.noise);
+  ATTN_CHECK(o.novel == 0 || !o.held_out.empty(),
+             "make_caption_scenes: novel scenes need at least one held-out (colour, shape) pair");
+
+  Generator gen(seed);
+  SceneMaker maker(o, gen);
+  CaptionScenes d;
+  d.options = o;
+  d.train = make_split(maker, gen, o, o.train, o.min_objects, o.max_objects, false);
+  d.val = make_split(maker, gen, o, o.val, o.min_objects, o.max_objects, false);
+  d.novel = make_split(maker, gen, o, o.novel, o.min_objects, o.max_objects, true);
+  d.crowded = make_split(maker, gen, o, o.crowded, o.test_objects, o.test_objects, false);
+  return d;
+}
+
+}  // namespace attn::data
