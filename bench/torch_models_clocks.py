@@ -22,7 +22,7 @@ ap.add_argument("threads", type=int)
 ap.add_argument("--steps", type=int, default=20)
 ap.add_argument("--warmup", type=int, default=3)
 ap.add_argument("model", nargs="*")
-ARGS = ap.parse_args()
+ARGS = ap.parse_intermixed_args()  # models may come after --steps N
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)  # before torch loads
 
 import torch  # noqa: E402
