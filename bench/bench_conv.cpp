@@ -1,5 +1,5 @@
 // Convolution and pooling speed: forward + backward, in ms per iteration, of the layers that
-// BENCHMARKS.md section 2 trains (float32):
+// the model benchmark (bench_models.cpp) trains (float32):
 //   captioner_cnn  3 x (Conv3x3 pad 1, ReLU, MaxPool2), channels 3-32-64-128, [32, 3, 64, 64]
 //   sagan_convs    Conv3x3(3, 64) pad 1, ReLU, Conv3x3(64, 3) pad 1, [16, 3, 32, 32]
 // and each conv of them alone (block = conv + relu + pool). The images are data (no gradient),

@@ -1,15 +1,16 @@
-// Matrix multiply speed: attn::simd::gemm against OpenBLAS's cblas_sgemm in the same binary
-// (when CMake found OpenBLAS), float32, row-major, C = A B, counter FLOPS = 2 M N K per
-// iteration as a rate. Shapes: square n = 64..1024 (BENCHMARKS.md section 1) and the ones
-// the models use.
+// Matrix multiply speed: attn::simd::gemm against a CBLAS's cblas_sgemm in the same binary
+// (when CMake found one that links: OpenBLAS, or another BLAS, whose rows are then named
+// "cblas"), float32, row-major, C = A B, counter FLOPS = 2 M N K per iteration as a rate.
+// Shapes: square n = 64..1024 and the ones the models use. bench/gemm_peer.py THREADS
+// prints the same rows for NumPy (on its BLAS) and PyTorch.
 //
 // Threads: ATTN_THREADS=N (or --threads=N) sets ours and OpenBLAS's alike; without it each
 // library keeps its default (OpenBLAS reads OPENBLAS_NUM_THREADS). For example
 //   ATTN_THREADS=1 OPENBLAS_NUM_THREADS=1 build/bin/bench_gemm
 //   ATTN_THREADS=2 OPENBLAS_NUM_THREADS=2 build/bin/bench_gemm --benchmark_filter=square
 // The context printed first names our instruction set and blocks, the OpenBLAS kernel that
-// ran (its core name: OPENBLAS_CORETYPE, if set, chooses it) and the clock: with one thread
-// the CPU time of that thread, with more the wall clock.
+// ran (its core name: OPENBLAS_CORETYPE, if set, chooses it; only when the peer is OpenBLAS)
+// and the clock: with one thread the CPU time of that thread, with more the wall clock.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -32,6 +33,12 @@ namespace {
 
 using attn::simd::gemm;
 using attn::simd::gemm_batched;
+
+#ifdef ATTN_HAVE_OPENBLAS
+constexpr const char* kPeer = "openblas";  // the rows' name for the peer
+#else
+constexpr const char* kPeer = "cblas";
+#endif
 
 std::vector<float> random_matrix(int64_t n, uint32_t seed) {
   std::vector<float> v(n);
@@ -61,7 +68,7 @@ void BM_ours(benchmark::State& state) {
 }
 
 #ifdef ATTN_HAVE_CBLAS
-void BM_openblas(benchmark::State& state) {
+void BM_cblas(benchmark::State& state) {
   const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
   const bool tb = state.range(3) != 0;
   const auto A = random_matrix(M * K, 1), B = random_matrix(K * N, 2);
@@ -92,8 +99,9 @@ void BM_ours_batched(benchmark::State& state) {
 }
 
 #ifdef ATTN_HAVE_CBLAS
-// OpenBLAS 0.3.21 has no batched call: one cblas_sgemm per item, as a caller would write.
-void BM_openblas_batched(benchmark::State& state) {
+// CBLAS (and OpenBLAS 0.3.21) has no batched call: one cblas_sgemm per item, as a caller
+// would write.
+void BM_cblas_batched(benchmark::State& state) {
   const int64_t batch = state.range(0), M = state.range(1), N = state.range(2), K = state.range(3);
   const bool tb = state.range(4) != 0;
   const auto A = random_matrix(batch * M * K, 1), B = random_matrix(batch * K * N, 2);
@@ -153,7 +161,7 @@ int thread_request(int* argc, char** argv) {
 #ifdef ATTN_HAVE_CBLAS
 // Forcing an OpenBLAS kernel (OPENBLAS_CORETYPE) on a processor the build does not know can
 // give wrong results: compare one product with ours before timing it.
-std::string openblas_agreement() {
+std::string cblas_agreement() {
   const int64_t n = 200;
   const auto A = random_matrix(n * n, 3), B = random_matrix(n * n, 4);
   std::vector<float> C1(n * n), C2(n * n);
@@ -175,7 +183,7 @@ int main(int argc, char** argv) {
   const int threads = thread_request(&argc, argv);
   if (threads > 0) {
     attn::set_num_threads(threads);
-#ifdef ATTN_HAVE_CBLAS
+#ifdef ATTN_HAVE_OPENBLAS
     openblas_set_num_threads(threads);
 #endif
   }
@@ -186,30 +194,32 @@ int main(int argc, char** argv) {
                               "MR=" + std::to_string(bk.mr) + " NR=" + std::to_string(bk.nr) +
                                   " KC=" + std::to_string(bk.kc) + " MC=" + std::to_string(bk.mc) +
                                   " NC=" + std::to_string(bk.nc));
-#ifdef ATTN_HAVE_CBLAS
+#ifdef ATTN_HAVE_OPENBLAS
   benchmark::AddCustomContext("openblas_core", openblas_get_corename());
   benchmark::AddCustomContext("openblas_config", openblas_get_config());
   benchmark::AddCustomContext("openblas_threads", std::to_string(openblas_get_num_threads()));
-  benchmark::AddCustomContext("openblas_check", openblas_agreement());
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
+#endif
+#ifdef ATTN_HAVE_CBLAS
+  benchmark::AddCustomContext(std::string(kPeer) + "_check", cblas_agreement());
 #endif
   // One thread: time the calling thread's CPU, which a busy shared machine disturbs least.
   // More threads: wall-clock time, the only honest measure of a parallel run.
   const bool wall = attn::get_num_threads() > 1;
   benchmark::AddCustomContext("timing", wall ? "real time" : "CPU time of the one thread");
-  auto add = [wall](const char* name, void (*fn)(benchmark::State&),
+  auto add = [wall](const std::string& name, void (*fn)(benchmark::State&),
                     void (*args)(benchmark::internal::Benchmark*)) {
-    auto* b = benchmark::RegisterBenchmark(name, fn)->Apply(args);
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Apply(args);
     if (wall) b->UseRealTime();
   };
   add("square/ours", BM_ours, square_args);
   add("model/ours", BM_ours, model_args);
   add("batched/ours", BM_ours_batched, batched_args);
 #ifdef ATTN_HAVE_CBLAS
-  add("square/openblas", BM_openblas, square_args);
-  add("model/openblas", BM_openblas, model_args);
-  add("batched/openblas", BM_openblas_batched, batched_args);
+  add(std::string("square/") + kPeer, BM_cblas, square_args);
+  add(std::string("model/") + kPeer, BM_cblas, model_args);
+  add(std::string("batched/") + kPeer, BM_cblas_batched, batched_args);
 #endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

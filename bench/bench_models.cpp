@@ -1,5 +1,5 @@
-// Training-step time of the five models of BENCHMARKS.md section 2, built parameter for
-// parameter as shared/reference/torch_models.py builds them for PyTorch, so the two print
+// Training-step time of the five models of the model benchmark (docs/benchmarks.md), built
+// parameter for parameter as bench/torch_models.py builds them for PyTorch, so the two print
 // comparable rows. One step = zero_grad + forward + loss + backward + Adam update, on fixed
 // random data (made once, outside the timed region).
 //
@@ -7,12 +7,12 @@
 //   ATTN_THREADS=2 bench_models --model sagan_2d
 //
 // Prints one line per model: "name wall_ms cpu_ms" (medians over --steps steps after --warmup
-// untimed ones, as torch_models.py does: 20 after 3; cpu_ms is the process CPU time of a
-// step, every thread's), and on stderr the parameter count and, with --phases, the median
-// wall time of each phase (forward with the loss, backward, Adam).
+// untimed ones, as bench/torch_models_clocks.py does: 20 after 3; cpu_ms is the process CPU
+// time of a step, every thread's), and on stderr the parameter count and, with --phases,
+// the median wall time of each phase (forward with the loss, backward, Adam).
 // A plain main, not Google Benchmark: one step is tens of milliseconds, a median of 20 is
-// what the PyTorch script reports, and run_model_bench.py reads the same columns from both
-// (bench/torch_models_clocks.py prints them for PyTorch).
+// what the PyTorch script reports, and run_model_bench.py reads the same columns (and the
+// parameter counts) from both (bench/torch_models_clocks.py prints them for PyTorch).
 //
 // Shape letters: B batch, S source length, T target length, V vocabulary, E embedding,
 // H hidden, C channels, N = H W positions.
@@ -204,7 +204,7 @@ struct SelfAttentionBlock : BenchModel {
   Tensor loss() override { return nn::cross_entropy(out(layer(emb(x))), y); }
 };
 
-// ---- SAGAN self-attention over a conv map (torch_models.py: SAGAN2d) -------------------
+// ---- SAGAN self-attention over a conv map (torch_models.py: Sagan2d) -------------------
 // x, target [16, 3, 32, 32] in [0, 1): Conv3x3(3, 64) + ReLU -> self-attention over the
 // 32 x 32 positions (f, g: 64 -> 8, h: 64 -> 64, gamma) -> Conv3x3(64, 3), MSE.
 struct Sagan2d : BenchModel {
@@ -215,7 +215,7 @@ struct Sagan2d : BenchModel {
   Tensor x, target;
 
   Sagan2d() {
-    register_module("sa", sa);  // f, g, h, gamma: first, as in the reference
+    register_module("sa", sa);  // f, g, h, gamma: first, as torch_models.py
     register_module("conv", conv);
     register_module("head", head);
     x = Tensor::rand({B, 3, HW, HW});
@@ -240,8 +240,9 @@ std::unique_ptr<BenchModel> make_model(const std::string& name) {
   throw std::invalid_argument("bench_models: unknown model '" + name + "'; known:" + known);
 }
 
-// The parameter counts torch_models.py's models have (sum of p.numel() over
-// model.parameters()), written out from the layer sizes above so a mismatch shows.
+// The parameter counts bench/torch_models.py's models have (sum of p.numel() over
+// model.parameters()), written out from the layer sizes above so a mismatch shows here
+// without PyTorch; run_model_bench.py compares with the PyTorch models' own counts too.
 int64_t torch_parameter_count(const std::string& name) {
   auto lstm = [](int64_t I, int64_t H) { return 4 * H * I + 4 * H * H + 8 * H; };
   auto linear = [](int64_t I, int64_t O, bool bias) { return O * I + (bias ? O : 0); };
@@ -278,7 +279,7 @@ double cpu_ms() {
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];  // as torch_models.py: the upper middle of an even count
+  return v[v.size() / 2];  // as torch_models_clocks.py: the upper middle of an even count
 }
 
 struct Options {

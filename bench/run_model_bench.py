@@ -1,15 +1,16 @@
 #!/usr/bin/python3
-"""Model training steps, ours beside PyTorch's, in the same run (BENCHMARKS.md sections 2, 3).
+"""Model training steps, ours beside PyTorch's, in the same run.
 
 usage: /usr/bin/python3 bench/run_model_bench.py [--build DIR] [--threads 1 2] [--repeat R]
                                                  [--steps N] [--model NAME ...]
 
 For each thread count and model it runs, one after the other and each in its own process
-under /usr/bin/time -v, our DIR/bin/bench_models --model NAME and PyTorch on
-shared/reference/torch_models.py's models (bench/torch_models_clocks.py THREADS NAME, which
-imports them and times the same step by the wall clock and by the process CPU clock;
---peer torch_models runs torch_models.py itself, wall clock only); R times, interleaved, so
-both see the same load. It prints one table: median ms per step of each (the median over
+under /usr/bin/time -v, our DIR/bin/bench_models --model NAME and PyTorch on the same model
+(bench/torch_models_clocks.py THREADS NAME, which builds it from bench/torch_models.py and
+times the same step by the wall clock and by the process CPU clock); R times, interleaved,
+so both see the same load. Both print their model's parameter count, and a model whose
+count differs from its peer's stops the run: the two would not be the same model. It prints
+one table: median ms per step of each (the median over
 the R runs of each run's median step), by the wall clock and by CPU time, their ratios (the
 median of the R per-run ratios: ours / PyTorch's, < 1 means ours is faster) and the peak
 resident memory of each process ("Maximum resident set size", the largest over the runs).
@@ -30,25 +31,26 @@ MODELS = ["seq2seq_bottleneck", "seq2seq_attention", "captioner_attention",
           "self_attention_block", "sagan_2d"]
 
 
-def find_torch_script(peer):
-    if peer == "clocks":
-        return os.path.join(HERE, "torch_models_clocks.py")
-    for p in (os.path.join(ROOT, "..", "shared", "reference", "torch_models.py"),
-              "/work/shared/reference/torch_models.py"):
-        if os.path.isfile(p):
-            return os.path.abspath(p)
-    sys.exit("run_model_bench: cannot find shared/reference/torch_models.py")
+TORCH_PY = os.path.join(HERE, "torch_models_clocks.py")
 
 
 def timed(cmd, env):
-    """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS in MiB)."""
+    """Runs cmd under /usr/bin/time -v; returns (stdout, stderr, peak RSS in MiB)."""
     r = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("run_model_bench: %s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
     if not m:
         sys.exit("run_model_bench: no 'Maximum resident set size' from /usr/bin/time -v")
-    return r.stdout, int(m.group(1)) / 1024.0
+    return r.stdout, r.stderr, int(m.group(1)) / 1024.0
+
+
+def parameters_of(err, name, who):
+    """The count of a '#   name: P parameters' line on stderr."""
+    m = re.search(r"#\s+%s: (\d+) parameters" % re.escape(name), err)
+    if not m:
+        sys.exit("run_model_bench: %s printed no parameter count for %s:\n%s" % (who, name, err))
+    return int(m.group(1))
 
 
 def ms_of(out, name, who):
@@ -75,11 +77,8 @@ def main():
                     help="build directory holding bin/bench_models (default: build)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1, help="runs of each pair (default 1)")
-    ap.add_argument("--steps", type=int, default=20,
-                    help="timed steps of each (default 20; torch_models.py always times 20)")
+    ap.add_argument("--steps", type=int, default=20, help="timed steps of each (default 20)")
     ap.add_argument("--model", nargs="+", default=MODELS, choices=MODELS)
-    ap.add_argument("--peer", choices=["clocks", "torch_models"], default="clocks",
-                    help="PyTorch timed by torch_models_clocks.py (default) or torch_models.py")
     ap.add_argument("--keep-memory", action="store_true",
                     help="run both with glibc malloc keeping freed memory (GLIBC_TUNABLES: "
                          "trim and mmap thresholds 2 GB), so big tensors reuse mapped pages "
@@ -88,7 +87,6 @@ def main():
     ours_bin = os.path.join(os.path.abspath(a.build), "bin", "bench_models")
     if not os.access(ours_bin, os.X_OK):
         sys.exit("run_model_bench: no %s (build the target bench_models)" % ours_bin)
-    torch_py = find_torch_script(a.peer)
 
     rows = []
     for threads in a.threads:
@@ -99,14 +97,19 @@ def main():
         for name in a.model:
             ours, theirs, rss_o, rss_t = [], [], 0.0, 0.0
             for _ in range(a.repeat):
-                out, rss = timed([ours_bin, "--threads", str(threads), "--steps", str(a.steps),
-                                  "--model", name], env)
+                out, err, rss = timed([ours_bin, "--threads", str(threads), "--steps",
+                                       str(a.steps), "--model", name], env)
                 ours.append(ms_of(out, name, "bench_models"))
+                p_ours = parameters_of(err, name, "bench_models")
                 rss_o = max(rss_o, rss)
-                peer_args = ["--steps", str(a.steps)] if a.peer == "clocks" else []
-                out, rss = timed(["/usr/bin/python3", torch_py, str(threads)] + peer_args + [name],
-                                 env)
-                theirs.append(ms_of(out, name, os.path.basename(torch_py)))
+                out, err, rss = timed(["/usr/bin/python3", TORCH_PY, str(threads), "--steps",
+                                       str(a.steps), name], env)
+                theirs.append(ms_of(out, name, "torch_models_clocks.py"))
+                p_theirs = parameters_of(err, name, "torch_models_clocks.py")
+                if p_ours != p_theirs:
+                    sys.exit("run_model_bench: %s has %d parameters in bench_models, %d in "
+                             "PyTorch's bench/torch_models.py: not the same model"
+                             % (name, p_ours, p_theirs))
                 rss_t = max(rss_t, rss)
             ratio = lambda k: med([o[k] / t[k] if o[k] and t[k] else None
                                    for o, t in zip(ours, theirs)])

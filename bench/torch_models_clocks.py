@@ -1,56 +1,59 @@
 #!/usr/bin/python3
-"""PyTorch's step times on shared/reference/torch_models.py's models, by two clocks.
+"""PyTorch's training-step times on bench/torch_models.py's models, by two clocks.
 
-usage: torch_models_clocks.py THREADS [--steps N] [model ...] -> 'model wall_ms cpu_ms' lines
+usage: /usr/bin/python3 bench/torch_models_clocks.py THREADS [--steps N] [--warmup N] [model ...]
+       -> 'model wall_ms cpu_ms' lines on stdout, '# model: P parameters' on stderr
 
-The models, data, loss and step are torch_models.py's own (imported, not copied); only the
-timing differs: besides the wall clock (what torch_models.py prints) each step's process
-CPU time is taken too (time.process_time: every thread's, so on 1 thread it is the work
-alone, whatever else the machine runs). Both columns are the median over 20 steps after 3
-(torch_models.py's counts; --steps N changes the 20).
-bench_models prints the same two columns, so run_model_bench.py can compare either.
+One step, as bench_models.cpp times ours: zero_grad + forward + loss + backward + Adam update
+(lr 1e-3) on the model's fixed batch. Both columns are medians over --steps steps (default
+20) after --warmup untimed ones (default 3), the upper middle of an even count as
+bench_models takes it: the wall clock, and the process CPU time of a step
+(time.process_time: every thread's, so on 1 thread it is the work alone, whatever else the
+machine runs). bench_models prints the same columns and the same parameter line, so
+run_model_bench.py compares the two and checks that the models are the same size.
 """
+import argparse
 import os
 import sys
 import time
 
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-args = sys.argv[2:]
-steps = 20
-if "--steps" in args:
-    i = args.index("--steps")
-    steps = int(args[i + 1])
-    del args[i:i + 2]
-os.environ["OMP_NUM_THREADS"] = str(threads)
-for ref in (os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared",
-                         "reference"), "/work/shared/reference"):
-    if os.path.isfile(os.path.join(ref, "torch_models.py")):
-        sys.path.insert(0, os.path.abspath(ref))
-        break
+ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+ap.add_argument("threads", type=int)
+ap.add_argument("--steps", type=int, default=20)
+ap.add_argument("--warmup", type=int, default=3)
+ap.add_argument("model", nargs="*")
+ARGS = ap.parse_intermixed_args()  # models may come after --steps N
+os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)  # before torch loads
+
 import torch  # noqa: E402
-import torch_models as tm  # noqa: E402  (sets 1 thread and seed 0 on import)
 
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_models  # noqa: E402
+
+torch.set_num_threads(ARGS.threads)
 
 
-def step_times(model, make, loss_fn, steps=20, warmup=3):
-    """torch_models.step_time's loop, timed by the wall clock and the process CPU clock."""
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
+def step_times(model, steps, warmup):
+    """(median wall ms, median CPU ms) of a training step."""
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     wall, cpu = [], []
-    for i in range(steps + warmup):
-        a, b, y = make()
+    for i in range(warmup + steps):
         t, c = time.perf_counter(), time.process_time()
-        opt.zero_grad(); loss = loss_fn(model(a, b), y); loss.backward(); opt.step()
+        opt.zero_grad()
+        model.loss().backward()
+        opt.step()
         if i >= warmup:
             wall.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
-    wall.sort(); cpu.sort()
+    wall.sort()
+    cpu.sort()
     return 1e3 * wall[len(wall) // 2], 1e3 * cpu[len(cpu) // 2]
 
 
 if __name__ == "__main__":
-    for name in (args or tm.models):
-        m, make, lf = tm.models[name]()
-        w, c = step_times(m, make, lf, steps=steps)
+    for name in ARGS.model or torch_models.MODELS:
+        model = torch_models.make_model(name)
+        print("#   %s: %d parameters" % (name, torch_models.parameter_count(model)),
+              file=sys.stderr, flush=True)
+        w, c = step_times(model, max(1, ARGS.steps), ARGS.warmup)
         print(name, round(w, 2), round(c, 2), flush=True)

@@ -43,9 +43,32 @@ if(ATTN_BUILD_BENCH)
   if(NOT benchmark_FOUND)
     message(STATUS "Google Benchmark not found: bench/ is not built")
   endif()
-  # OpenBLAS is linked by bench/ only, as the peer to compare against.
+  # A CBLAS is linked by bench/ only, as the peer bench_gemm compares with. Whichever BLAS
+  # FindBLAS picks (OpenBLAS, or a generic libblas.so) must really link cblas_sgemm to be
+  # used; OpenBLAS's own calls (its kernel's name, its thread count) are used only when the
+  # library found is OpenBLAS itself, so a machine with another BLAS still builds bench/.
   find_package(BLAS QUIET)
   find_path(CBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES openblas openblas-pthread)
+  if(BLAS_FOUND AND CBLAS_INCLUDE_DIR)
+    include(CheckCXXSymbolExists)
+    set(CMAKE_REQUIRED_LIBRARIES ${BLAS_LIBRARIES})
+    set(CMAKE_REQUIRED_INCLUDES ${CBLAS_INCLUDE_DIR})
+    set(CMAKE_REQUIRED_QUIET ON)
+    check_cxx_symbol_exists(cblas_sgemm cblas.h ATTN_CBLAS_LINKS)
+    if(ATTN_CBLAS_LINKS)
+      check_cxx_symbol_exists(openblas_get_corename cblas.h ATTN_OPENBLAS_LINKS)
+    endif()
+    unset(CMAKE_REQUIRED_LIBRARIES)
+    unset(CMAKE_REQUIRED_INCLUDES)
+    unset(CMAKE_REQUIRED_QUIET)
+  endif()
+  if(ATTN_OPENBLAS_LINKS)
+    message(STATUS "bench_gemm's peer: OpenBLAS (${BLAS_LIBRARIES})")
+  elseif(ATTN_CBLAS_LINKS)
+    message(STATUS "bench_gemm's peer: a CBLAS that is not OpenBLAS (${BLAS_LIBRARIES})")
+  else()
+    message(STATUS "No BLAS with cblas_sgemm: bench_gemm times ours alone")
+  endif()
 endif()
 
 # zlib reads the .gz files Debian's dataset-fashion-mnist installs; without it

@@ -6,9 +6,10 @@
 //   c_i   = sum_j a_ij h_j                      the context vector
 // Shapes: query s_{i-1} [B, D_q], keys h [B, S, D_k], key_padding_mask [B, S] (nonzero =
 // padding) -> {context c [B, D_k], weights a [B, S]}.
-// Parameters as BENCHMARKS.md's reference model (v^T tanh(W h + U enc)): Linear submodules
-// W (D_q -> A, no bias: U's bias serves both, a second one would be redundant), U (D_k -> A,
-// with bias) and v (A -> 1, no bias), so the names are W.weight, U.weight, U.bias, v.weight.
+// Parameters as the PyTorch peer of the model benchmark (bench/torch_models.py, v^T tanh(W h
+// + U enc)): Linear submodules W (D_q -> A, no bias: U's bias serves both, a second one
+// would be redundant), U (D_k -> A, with bias) and v (A -> 1, no bias), so the names are
+// W.weight, U.weight, U.bias, v.weight.
 //
 // U h_j does not change from one decoder step to the next: project the keys once per
 // sequence and pass them to every step.

@@ -10,7 +10,7 @@
 //   y       = gamma o + x,   gamma a learnable scalar starting at 0, so the layer starts as
 //             the identity and the network learns how much non-local evidence to mix in.
 // Returns y [B, C, H, W] and, when asked, the attention map [B, N, N] with row j = beta_j.
-// (The reference model in BENCHMARKS.md writes softmax(f^T g, dim=1) as a [N_i, N_j]
+// (PyTorch's SAGAN in bench/torch_models.py writes softmax(f^T g, dim=1) as a [N_i, N_j]
 // matrix: the transpose of the map returned here.)
 //
 // The 1x1 convolutions are matmuls over [B, N, C]; their weights are shaped [C_out, C, 1, 1]

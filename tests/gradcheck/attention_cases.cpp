@@ -315,7 +315,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Attention, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 // Fused and composed in double: the same numbers to ~1e-12 in values and every gradient,
 // with every mask kind at once and dropout drawn from the same seed.

@@ -121,7 +121,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Captioning, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 // The fused op and the composed reference in double: equal to rounding.
 TEST(BatchNormFusedVsComposed, AgreeInDouble) {

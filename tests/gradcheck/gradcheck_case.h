@@ -29,14 +29,16 @@ struct GradcheckCase {
 // Builds the inputs of a case (seeded by its name, so reruns agree).
 std::vector<Tensor> make_inputs(const GradcheckCase& c);
 
-class OpGradcheck : public ::testing::TestWithParam<GradcheckCase> {};
-
-// A failing row prints as its name, not as a dump of bytes.
-inline void PrintTo(const GradcheckCase& c, std::ostream* os) { *os << c.name; }
-
-inline std::string case_name(const ::testing::TestParamInfo<GradcheckCase>& info) {
-  return info.param.name;
-}
+// Registers every row of a table as its own test, named Gradcheck.<row name> (so ctest -N
+// lists "Gradcheck.matmul_3x7_7x1", and --gtest_filter='Gradcheck.matmul_*' picks rows).
+// A name that is empty, holds anything but letters, digits and _, or is already taken by a
+// row of any table stops the test program at start-up, naming the row and its table.
+// One line at the end of each table file:
+//   ATTN_GRADCHECK_TABLE(cases());
+int register_gradcheck_table(std::vector<GradcheckCase> rows, const char* file, int line);
+#define ATTN_GRADCHECK_TABLE(rows)                          \
+  [[maybe_unused]] static const int attn_gradcheck_table_ = \
+      ::attn::testing::register_gradcheck_table(rows, __FILE__, __LINE__)
 
 // Helpers for `prepare`.
 void make_positive(Tensor& t, real lo = 0.5);           // |x| + lo

@@ -142,7 +142,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 // The fused LayerNorm and the composed reference, in double: the same numbers
 // to ~1e-12 (they differ only in rounding), in value and every gradient.

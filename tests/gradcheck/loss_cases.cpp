@@ -169,7 +169,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 // The fused cross entropy and the composed reference, in double: equal to
 // ~1e-12 in the loss and in dlogits, for every reduction with smoothing and ignores.

@@ -1,6 +1,12 @@
-// The parameterised test every table row runs: a double-precision gradcheck.
+// The test every table row runs, a double-precision gradcheck, and the registration
+// that names each row's test after the row.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "gradcheck/gradcheck_case.h"
 
@@ -33,16 +39,57 @@ void integer_values(Tensor& t, int64_t n) {
   t.requires_grad_(false);
 }
 
-TEST_P(OpGradcheck, MatchesCentralDifferences) {
-  static_assert(sizeof(real) == sizeof(double), "gradient checks need the double build");
-  const GradcheckCase& c = GetParam();
-  std::vector<Tensor> xs = make_inputs(c);
-  GradcheckResult r = gradcheck(c.f, xs, c.options, c.name);
-  EXPECT_TRUE(r.ok) << r.report(xs);
-  EXPECT_GT(r.checked, 0) << "nothing was checked for " << c.name;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3e", r.max_rel_error);
-  RecordProperty("max_rel_error", buf);
+namespace {
+
+// One table row: gradcheck of the row's function at its inputs, in double precision.
+class Gradcheck : public ::testing::Test {
+ public:
+  explicit Gradcheck(GradcheckCase c) : c_(std::move(c)) {}
+
+  void TestBody() override {
+    static_assert(sizeof(real) == sizeof(double), "gradient checks need the double build");
+    std::vector<Tensor> xs = make_inputs(c_);
+    GradcheckResult r = gradcheck(c_.f, xs, c_.options, c_.name);
+    EXPECT_TRUE(r.ok) << r.report(xs);
+    EXPECT_GT(r.checked, 0) << "nothing was checked for " << c_.name;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3e", r.max_rel_error);
+    RecordProperty("max_rel_error", buf);
+  }
+
+ private:
+  GradcheckCase c_;
+};
+
+bool is_identifier(const std::string& name) {
+  if (name.empty()) return false;
+  for (char ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_') return false;
+  return true;
+}
+
+}  // namespace
+
+int register_gradcheck_table(std::vector<GradcheckCase> rows, const char* file, int line) {
+  static std::map<std::string, std::string> taken;  // row name -> the table that has it
+  for (GradcheckCase& c : rows) {
+    const std::string where = std::string(file) + ":" + std::to_string(line);
+    std::string problem;
+    if (!is_identifier(c.name))
+      problem = "its name must be letters, digits and _ only (it names the test)";
+    else if (auto it = taken.find(c.name); it != taken.end())
+      problem = "a row of " + it->second + " has that name already";
+    if (!problem.empty()) {
+      std::fprintf(stderr, "gradcheck table %s: row \"%s\": %s\n", where.c_str(), c.name.c_str(),
+                   problem.c_str());
+      std::exit(1);
+    }
+    taken.emplace(c.name, where);
+    const std::string name = c.name;
+    ::testing::RegisterTest("Gradcheck", name.c_str(), nullptr, nullptr, file, line,
+                            [c = std::move(c)]() -> ::testing::Test* { return new Gradcheck(c); });
+  }
+  return static_cast<int>(rows.size());
 }
 
 }  // namespace attn::testing

@@ -112,7 +112,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Shape, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 }  // namespace
 }  // namespace attn::testing

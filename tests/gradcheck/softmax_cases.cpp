@@ -60,7 +60,7 @@ std::vector<GradcheckCase> cases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(Softmax, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 }  // namespace
 }  // namespace attn::testing

@@ -11,6 +11,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 #include "layers/additive_attention.h"
 #include "layers/dot_product_attention.h"
 #include "layers/multihead_attention.h"
@@ -25,6 +26,7 @@ namespace {
 using nn::AttentionMask;
 using nn::AttentionOutput;
 using testing::AllClose;
+using testing::error_of;
 
 const real kInf = std::numeric_limits<real>::infinity();
 
@@ -41,17 +43,6 @@ std::vector<std::string> names_of(const nn::NamedTensors& nt) {
   std::vector<std::string> out;
   for (const auto& [name, t] : nt) out.push_back(name);
   return out;
-}
-
-// The message of the attn::Error that f throws ("" if it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Every row of w (last dim) sums to 1 within tol.

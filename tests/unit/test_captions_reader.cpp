@@ -3,7 +3,6 @@
 // the file and the JSON path.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -12,30 +11,14 @@
 #include "autograd/error.h"
 #include "data/captions_reader.h"
 #include "data/image_resize.h"
+#include "helpers/errors.h"
+#include "helpers/temp_dir.h"
 
 namespace attn::data {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_captions_" + std::to_string(counter++) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-  }
-};
+using testing::TempDir;
 
 // A w x h RGB image of one colour.
 Image solid(int w, int h, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
@@ -47,15 +30,8 @@ Image solid(int w, int h, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
 
 // Expects fn to throw attn::Error whose message holds every piece.
 template <typename F>
-void expect_error(F fn, std::initializer_list<std::string> pieces) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    for (const auto& p : pieces)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "'" << p << "' not in: " << e.what();
-  }
+void expect_error(F fn, const std::vector<std::string>& pieces) {
+  EXPECT_TRUE(testing::ThrowsWith(fn, pieces));
 }
 
 CaptionImageOptions plain(int size) {

@@ -9,23 +9,26 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
+#include "helpers/fixtures.h"
+#include "helpers/temp_dir.h"
 #include "layers/module.h"
-#include "train/optim/adam.h"
 #include "train/io/checkpoint.h"
+#include "train/optim/adam.h"
 
 namespace attn {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::AllClose;
+using testing::error_of;
+using testing::TempDir;
 
 // y = x W^T + b, PyTorch's nn.Linear layout: W is [out, in].
 struct TestLinear : nn::Module {
@@ -70,17 +73,7 @@ struct TinyNet : nn::Module {
   }
 };
 
-// A directory of this process's own (test runs from several build
-// directories may share /tmp at the same time), removed when the process ends.
-struct TempDir {
-  fs::path path = fs::path(::testing::TempDir()) /
-                  ("attn_train_tests_" + std::to_string(std::random_device{}()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+// One directory for the whole test program, removed when it ends.
 const fs::path& temp_dir() {
   static const TempDir dir;
   return dir.path;
@@ -88,15 +81,6 @@ const fs::path& temp_dir() {
 
 fs::path temp_path(const std::string& name) {
   return temp_dir() / ("attn_ckpt_" + name + ".safetensors");
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Checkpoint, RoundTripCopiesIntoTheExistingTensors) {
@@ -126,9 +110,7 @@ TEST(Checkpoint, RoundTripCopiesIntoTheExistingTensors) {
 // the path that `safetensors_interop.py check` reads.
 TEST(Checkpoint, LoadsAFileWrittenByPyTorch) {
   const std::string dir = std::string(ATTN_TEST_DATA_DIR) + "/interop/";
-  std::ifstream in(dir + "torch_linear.json");
-  ASSERT_TRUE(in) << "cannot open " << dir << "torch_linear.json";
-  const auto fx = nlohmann::json::parse(in);
+  const auto fx = testing::read_test_json("interop/torch_linear.json");
   TinyNet net;
   const train::Metadata meta = train::load_checkpoint(net, dir + "torch_linear.safetensors");
   EXPECT_EQ(meta.at("source").rfind("torch ", 0), 0u);

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,6 +10,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "train/optim/clip_grad.h"
 
 namespace attn {
@@ -18,18 +18,11 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
-
-std::vector<real> as_reals(const json& j) {
-  std::vector<real> out;
-  for (const json& x : j) out.push_back(static_cast<real>(x.get<double>()));
-  return out;
-}
+using testing::as_reals;
+using testing::read_test_json;
 
 TEST(ClipGradNorm, MatchesTorch) {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/optim.json";
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "cannot open " << path;
-  const json fx = json::parse(in);
+  const json fx = read_test_json("parity/optim.json");
   const json& cases = fx["clip_grad_norm"];
   ASSERT_EQ(cases.size(), 2u);  // one that clips, one that does not
   bool clipped_some = false, kept_some = false;

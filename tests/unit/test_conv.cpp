@@ -11,6 +11,7 @@
 #include "autograd/autograd.h"
 #include "autograd/parallel.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 #include "layers/conv2d.h"
 #include "layers/pooling.h"
 
@@ -18,21 +19,6 @@ namespace attn {
 namespace {
 
 using testing::AllClose;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-#define EXPECT_ERROR_HAS(stmt, text)                                              \
-  do {                                                                            \
-    const std::string msg_ = error_of([&] { stmt; });                             \
-    EXPECT_NE(msg_.find(text), std::string::npos) << "message: '" << msg_ << "'"; \
-  } while (0)
 
 // ---- im2col + GEMM == the seven-loop reference ---------------------------------------------
 

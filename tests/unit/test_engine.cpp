@@ -9,20 +9,13 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 
 namespace attn {
 namespace {
 
 using attn::testing::AllClose;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(Engine, TensorUsedTwiceAccumulatesBothGradients) {
   Tensor x = Tensor::from_vector({1, -2, 3}, {3}, /*requires_grad=*/true);

@@ -12,6 +12,7 @@
 
 #include "autograd/error.h"
 #include "data/fashion_mnist.h"
+#include "helpers/errors.h"
 
 #ifdef ATTN_HAVE_ZLIB
 #include <zlib.h>
@@ -21,6 +22,7 @@ namespace attn::data {
 namespace {
 
 namespace fs = std::filesystem;
+using attn::testing::error_of;
 
 void put_u32(std::vector<uint8_t>& out, uint32_t v) {  // big-endian, as IDX stores it
   out.push_back(static_cast<uint8_t>(v >> 24));
@@ -69,17 +71,6 @@ class IdxFiles : public ::testing::Test {
     f.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));
     return p;
-  }
-
-  // The message of the attn::Error that f throws ("" if it throws none).
-  template <typename F>
-  static std::string error_of(F&& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "";
   }
 
   // A complete, valid 28x28 dataset: n_train and n_test examples.

@@ -2,17 +2,17 @@
 // sense, and files written atomically.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "autograd/error.h"
 #include "data/colormap.h"
+#include "helpers/temp_dir.h"
+#include "helpers/text.h"
 #include "train/report/axis_ticks.h"
 #include "train/report/figures.h"
 #include "train/report/xml_escape.h"
@@ -24,29 +24,9 @@ using attn::train::LinePlot;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_figures_" + std::to_string(counter++) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + needle.size()))
-    ++n;
-  return n;
-}
+using attn::testing::count_of;
+using attn::testing::read_file;
+using attn::testing::TempDir;
 
 // A small XML checker: tags nest and close in order, attribute values are
 // quoted, and every '&' starts one of the five predefined entities or a
@@ -107,13 +87,6 @@ std::string xml_problem(const std::string& doc) {
   }
   if (!open.empty()) return "<" + open.back() + "> never closed";
   return "";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 bool any_tmp_left(const fs::path& dir) {
@@ -204,9 +177,9 @@ TEST(HeatMap, OneRectPerCellLabelsEscapedWellFormed) {
                               .y_label("output")
                               .to_svg();
   EXPECT_EQ(xml_problem(svg), "");
-  EXPECT_EQ(count(svg, "class=\"cell\""), 15u);
-  EXPECT_EQ(count(svg, "class=\"row-label\""), 3u);
-  EXPECT_EQ(count(svg, "class=\"col-label\""), 5u);
+  EXPECT_EQ(count_of(svg, "class=\"cell\""), 15u);
+  EXPECT_EQ(count_of(svg, "class=\"row-label\""), 3u);
+  EXPECT_EQ(count_of(svg, "class=\"col-label\""), 5u);
   EXPECT_NE(svg.find(">&lt;sos&gt;</text>"), std::string::npos);
   EXPECT_NE(svg.find(">&amp;</text>"), std::string::npos);
   EXPECT_NE(svg.find(">&quot;quoted&quot;</text>"), std::string::npos);
@@ -226,13 +199,13 @@ TEST(HeatMap, ValuesPrintedAndRangeFixed) {
   const std::vector<double> w = {0.8, 0.2, 0.1, 0.9};
   const std::string svg = HeatMap(w, 2, 2).show_values().value_range(0, 1).to_svg();
   EXPECT_EQ(xml_problem(svg), "");
-  EXPECT_EQ(count(svg, "class=\"value\""), 4u);
+  EXPECT_EQ(count_of(svg, "class=\"value\""), 4u);
   EXPECT_NE(svg.find(">0.80</text>"), std::string::npos);
   EXPECT_NE(svg.find(">0.90</text>"), std::string::npos);
   // With the range fixed to [0, 1], 0.9 is not the top colour.
   const std::string top =
       attn::data::to_hex(attn::data::colormap(attn::data::ColorMap::kViridis, 1));
-  EXPECT_EQ(count(svg, "fill=\"" + top + "\""), 0u);
+  EXPECT_EQ(count_of(svg, "fill=\"" + top + "\""), 0u);
 }
 
 TEST(HeatMap, BadShapesAndLabelCountsThrow) {
@@ -262,9 +235,9 @@ TEST(HeatMapGrid, PanelsWithUniqueGradientIds) {
   for (int h = 0; h < 3; ++h) grid.add(HeatMap(std::vector<double>(12, h * 0.1), 3, 4));
   const std::string svg = grid.to_svg();
   EXPECT_EQ(xml_problem(svg), "");
-  EXPECT_EQ(count(svg, "class=\"cell\""), 36u);
-  EXPECT_EQ(count(svg, "<linearGradient id=\"p0-ramp\""), 1u);
-  EXPECT_EQ(count(svg, "<linearGradient id=\"p2-ramp\""), 1u);
+  EXPECT_EQ(count_of(svg, "class=\"cell\""), 36u);
+  EXPECT_EQ(count_of(svg, "<linearGradient id=\"p0-ramp\""), 1u);
+  EXPECT_EQ(count_of(svg, "<linearGradient id=\"p2-ramp\""), 1u);
   EXPECT_THROW(HeatMapGrid(2).to_svg(), attn::Error);
   EXPECT_THROW(HeatMapGrid(0), attn::Error);
 }
@@ -282,18 +255,18 @@ TEST(LinePlot, SeriesLegendAndTicks) {
                                .add_series("attention & co", a)
                                .to_svg();
   EXPECT_EQ(xml_problem(loss), "");
-  EXPECT_EQ(count(loss, "class=\"series\""), 2u);
-  EXPECT_EQ(count(loss, "class=\"legend\""), 2u);
+  EXPECT_EQ(count_of(loss, "class=\"series\""), 2u);
+  EXPECT_EQ(count_of(loss, "class=\"legend\""), 2u);
   EXPECT_NE(loss.find(">attention &amp; co</text>"), std::string::npos);
   EXPECT_NE(loss.find(">1</text>"), std::string::npos);    // a log tick
   EXPECT_NE(loss.find(">0.2</text>"), std::string::npos);  // 1-2-5 ticks over few decades
 
   const std::string accuracy = LinePlot().y_range(0, 1).add_series("seq2seq", len, acc).to_svg();
   EXPECT_EQ(xml_problem(accuracy), "");
-  EXPECT_EQ(count(accuracy, "class=\"legend\""), 0u);  // one series needs no legend
+  EXPECT_EQ(count_of(accuracy, "class=\"legend\""), 0u);  // one series needs no legend
   EXPECT_NE(accuracy.find(">0.0</text>"), std::string::npos);
   EXPECT_NE(accuracy.find(">1.0</text>"), std::string::npos);
-  EXPECT_EQ(count(accuracy, "<circle"), 3u);  // short series get markers
+  EXPECT_EQ(count_of(accuracy, "<circle"), 3u);  // short series get markers
 }
 
 TEST(LinePlot, NanBreaksTheLineAndLogSkipsNonPositive) {
@@ -304,8 +277,8 @@ TEST(LinePlot, NanBreaksTheLineAndLogSkipsNonPositive) {
   const auto d = svg.find(" d=\"");
   ASSERT_NE(d, std::string::npos);
   const std::string path = svg.substr(d, svg.find('"', d + 4) - d);
-  EXPECT_EQ(count(path, "M"), 2u) << path;
-  EXPECT_EQ(count(path, "L"), 2u) << path;
+  EXPECT_EQ(count_of(path, "M"), 2u) << path;
+  EXPECT_EQ(count_of(path, "L"), 2u) << path;
 
   const std::string logged = LinePlot()
                                  .log_y()
@@ -341,7 +314,7 @@ TEST(Figures, SaveIsAtomicAndNamesThePathOnFailure) {
   // Overwriting replaces the whole file.
   HeatMap(std::vector<double>{0.5}, 1, 1).save(file);
   EXPECT_EQ(xml_problem(read_file(file)), "");
-  EXPECT_EQ(count(read_file(file), "class=\"cell\""), 1u);
+  EXPECT_EQ(count_of(read_file(file), "class=\"cell\""), 1u);
 
   const fs::path bad = tmp.path / "no_such_dir" / "loss.svg";
   try {

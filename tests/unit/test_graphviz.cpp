@@ -6,14 +6,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "autograd/graphviz.h"
+#include "helpers/temp_dir.h"
 
 namespace attn {
 namespace {
+
+using testing::read_file;
+using testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -26,33 +29,6 @@ int64_t count(const std::string& text, const std::string& what) {
 bool contains(const std::string& text, const std::string& what) {
   return text.find(what) != std::string::npos;
 }
-
-std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    dir_ = fs::temp_directory_path() /
-           ("attn_graphviz_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  const fs::path& path() const { return dir_; }
-
- private:
-  fs::path dir_;
-};
 
 // loss = sum(x W + b): three ops, three named leaves.
 struct SmallGraph {
@@ -133,32 +109,32 @@ TEST(Graphviz, ChainOfHundredThousandOpsExports) {
 
   // write_dot writes it, but does not hand dot a graph it would take ages over.
   TempDir tmp;
-  const fs::path path = tmp.path() / "chain.dot";
+  const fs::path path = tmp.path / "chain.dot";
   EXPECT_FALSE(write_dot(x, path.string()));
-  EXPECT_EQ(read(path), dot);
-  EXPECT_FALSE(fs::exists(tmp.path() / "chain.svg"));
+  EXPECT_EQ(read_file(path), dot);
+  EXPECT_FALSE(fs::exists(tmp.path / "chain.svg"));
 }
 
 TEST(Graphviz, WriteDotWithoutSvgWritesOnlyTheDotFile) {
   SmallGraph g;
   TempDir tmp;
-  const fs::path path = tmp.path() / "graph.dot";
+  const fs::path path = tmp.path / "graph.dot";
   EXPECT_FALSE(write_dot(g.loss, path.string(), /*render_svg=*/false));
-  EXPECT_EQ(read(path), to_dot(g.loss));
+  EXPECT_EQ(read_file(path), to_dot(g.loss));
   int files = 0;
-  for (const auto& entry : fs::directory_iterator(tmp.path())) files += entry.is_regular_file();
+  for (const auto& entry : fs::directory_iterator(tmp.path)) files += entry.is_regular_file();
   EXPECT_EQ(files, 1);  // no temporary left behind, no SVG
 
   // Overwriting an existing file works (rename replaces it).
   g.loss.backward();
   EXPECT_FALSE(write_dot(g.loss, path.string(), false));
-  EXPECT_TRUE(contains(read(path), "(released)"));
+  EXPECT_TRUE(contains(read_file(path), "(released)"));
 }
 
 TEST(Graphviz, WriteDotToAMissingDirectoryThrows) {
   SmallGraph g;
   TempDir tmp;
-  const fs::path path = tmp.path() / "no_such_dir" / "graph.dot";
+  const fs::path path = tmp.path / "no_such_dir" / "graph.dot";
   try {
     write_dot(g.loss, path.string(), false);
     FAIL() << "expected an error";
@@ -174,11 +150,11 @@ TEST(Graphviz, WriteDotMakesAnSvgWhenGraphvizIsInstalled) {
   SmallGraph g;
   g.loss.backward();
   TempDir tmp;
-  const fs::path path = tmp.path() / "graph.dot";
+  const fs::path path = tmp.path / "graph.dot";
   EXPECT_TRUE(write_dot(g.loss, path.string()));
-  const fs::path svg = tmp.path() / "graph.svg";
+  const fs::path svg = tmp.path / "graph.svg";
   ASSERT_TRUE(fs::exists(svg));
-  const std::string text = read(svg);
+  const std::string text = read_file(svg);
   EXPECT_TRUE(contains(text, "<svg")) << text.substr(0, 200);
   EXPECT_TRUE(contains(text, "matmul"));
   EXPECT_TRUE(contains(text, "W"));
@@ -187,16 +163,16 @@ TEST(Graphviz, WriteDotMakesAnSvgWhenGraphvizIsInstalled) {
 TEST(Graphviz, WriteDotWithoutDotOnPathStillWritesTheDotFile) {
   SmallGraph g;
   TempDir tmp;
-  const fs::path path = tmp.path() / "graph.dot";
+  const fs::path path = tmp.path / "graph.dot";
   const char* old = std::getenv("PATH");
   const std::string saved = old ? old : "";
-  ::setenv("PATH", tmp.path().c_str(), 1);  // a directory without dot
+  ::setenv("PATH", tmp.path.c_str(), 1);  // a directory without dot
   bool made = true;
   EXPECT_NO_THROW(made = write_dot(g.loss, path.string()));
   ::setenv("PATH", saved.c_str(), 1);
   EXPECT_FALSE(made);
   EXPECT_TRUE(fs::exists(path));
-  EXPECT_FALSE(fs::exists(tmp.path() / "graph.svg"));
+  EXPECT_FALSE(fs::exists(tmp.path / "graph.svg"));
 }
 
 }  // namespace

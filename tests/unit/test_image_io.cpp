@@ -1,37 +1,24 @@
 // PNG round trips, load errors that name the file, and the attention overlay.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "autograd/error.h"
 #include "data/colormap.h"
 #include "data/image_io.h"
+#include "helpers/errors.h"
+#include "helpers/temp_dir.h"
 
 namespace fs = std::filesystem;
 using attn::data::Image;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_image_io_" + std::to_string(counter++) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using attn::testing::error_of;
+using attn::testing::TempDir;
 
 Image pattern(int w, int h, int c) {
   Image img = attn::data::make_image(w, h, c);
@@ -39,15 +26,6 @@ Image pattern(int w, int h, int c) {
     img.pixels[i] = static_cast<std::uint8_t>((i * 37 + 11) % 256);
   }
   return img;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const attn::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -10,26 +10,13 @@
 #include <vector>
 
 #include "autograd/autograd.h"
+#include "helpers/errors.h"
 
 namespace attn {
 namespace {
 
+using testing::ThrowsWith;
 using V = std::vector<real>;
-
-// Passes when f throws attn::Error whose message contains every part.
-template <typename F>
-::testing::AssertionResult ThrowsWith(F f, const std::vector<std::string>& parts) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string msg = e.what();
-    for (const std::string& p : parts)
-      if (msg.find(p) == std::string::npos)
-        return ::testing::AssertionFailure() << "message \"" << msg << "\" lacks \"" << p << "\"";
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "no attn::Error was thrown";
-}
 
 Tensor ramp(const Shape& s, bool requires_grad = false) {
   V v(numel(s));

@@ -8,6 +8,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 #include "layers/activation_modules.h"
 #include "layers/dropout.h"
 #include "layers/embedding.h"
@@ -21,22 +22,7 @@ namespace attn {
 namespace {
 
 using testing::AllClose;
-
-// The message of the attn::Error that f throws ("" if it throws none).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-#define EXPECT_ERROR_HAS(stmt, text)                                              \
-  do {                                                                            \
-    const std::string msg_ = error_of([&] { stmt; });                             \
-    EXPECT_NE(msg_.find(text), std::string::npos) << "message: '" << msg_ << "'"; \
-  } while (0)
+using testing::error_of;
 
 std::vector<std::string> names_of(const nn::NamedTensors& nt) {
   std::vector<std::string> out;

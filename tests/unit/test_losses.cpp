@@ -10,6 +10,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 #include "layers/losses.h"
 
 namespace attn {
@@ -18,21 +19,6 @@ namespace {
 using nn::CrossEntropyOptions;
 using nn::Reduction;
 using testing::AllClose;
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-#define EXPECT_ERROR_HAS(stmt, text)                                              \
-  do {                                                                            \
-    const std::string msg_ = error_of([&] { stmt; });                             \
-    EXPECT_NE(msg_.find(text), std::string::npos) << "message: '" << msg_ << "'"; \
-  } while (0)
 
 // Per-row cross entropy with label smoothing eps, straight from the definition,
 // in double: -(1-eps) log p[t] - (eps/V) sum_c log p[c]. NaN for an ignored row.

@@ -4,11 +4,11 @@
 // optimizer.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "autograd/autograd.h"
+#include "helpers/fixtures.h"
 #include "train/optim/lr_schedule.h"
 #include "train/optim/sgd.h"
 
@@ -16,16 +16,10 @@ namespace attn {
 namespace {
 
 using nlohmann::json;
-
-json load_fixture() {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/optim.json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
+using testing::read_test_json;
 
 TEST(LRSchedule, StepDecayMatchesTorchStepLR) {
-  const json s = load_fixture()["step_lr"];
+  const json s = read_test_json("parity/optim.json")["step_lr"];
   const train::StepDecay decay{
       .base_lr = s["base_lr"], .step_size = s["step_size"], .gamma = s["gamma"]};
   ASSERT_GE(s["lrs"].size(), 10u);
@@ -34,7 +28,7 @@ TEST(LRSchedule, StepDecayMatchesTorchStepLR) {
 }
 
 TEST(LRSchedule, CosineWithoutWarmupMatchesTorchCosineAnnealingLR) {
-  const json c = load_fixture()["cosine_annealing"];
+  const json c = read_test_json("parity/optim.json")["cosine_annealing"];
   const train::WarmupCosine cosine{.base_lr = c["base_lr"],
                                    .warmup_steps = 0,
                                    .total_steps = c["total_steps"],

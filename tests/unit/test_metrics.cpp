@@ -1,45 +1,19 @@
 // metrics.json and the atomic file writer everything else goes through.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "autograd/error.h"
 #include "data/atomic_file.h"
+#include "helpers/temp_dir.h"
 #include "train/metrics/metrics.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_metrics_" + std::to_string(counter++) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
+using attn::testing::read_file;
+using attn::testing::TempDir;
 
 TEST(AtomicFile, WritesReplacesAndLeavesNoTemp) {
   TempDir tmp;

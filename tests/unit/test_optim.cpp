@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -16,6 +15,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "train/optim/adam.h"
 #include "train/optim/sgd.h"
 
@@ -24,19 +24,8 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
-
-json load_fixture() {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/optim.json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return json::parse(in);
-}
-
-std::vector<real> as_reals(const json& j) {
-  std::vector<real> out;
-  for (const json& x : j) out.push_back(static_cast<real>(x.get<double>()));
-  return out;
-}
+using testing::as_reals;
+using testing::read_test_json;
 
 std::unique_ptr<optim::Optimizer> make_optimizer(const json& c, std::vector<Tensor> params) {
   const std::string kind = c["optimizer"];
@@ -70,7 +59,7 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const json& c, std::vector<Tens
 constexpr double kRtol = 1e-5, kAtol = 2e-6;
 
 TEST(OptimParity, EveryCaseMatchesTorchAfterEachStep) {
-  const json fx = load_fixture();
+  const json fx = read_test_json("parity/optim.json");
   const json& shapes = fx["shapes"];
   ASSERT_GE(fx["cases"].size(), 6u);
   for (const json& c : fx["cases"]) {
@@ -99,7 +88,7 @@ TEST(OptimParity, EveryCaseMatchesTorchAfterEachStep) {
 // The fixture must exercise what it claims: a parameter without a gradient
 // at some step (which torch skips, and which must not advance Adam's t).
 TEST(OptimParity, FixtureSkipsAParameterAtSomeStep) {
-  const json fx = load_fixture();
+  const json fx = read_test_json("parity/optim.json");
   bool some_null = false;
   for (const json& step : fx["grads"])
     for (const json& g : step) some_null = some_null || g.is_null();

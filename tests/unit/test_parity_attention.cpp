@@ -5,12 +5,12 @@
 // Each test states its tolerance (|a - b| <= atol + rtol |b|).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "layers/multihead_attention.h"
 #include "layers/transformer_encoder_layer.h"
 
@@ -19,24 +19,8 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
-
-json load_fixture(const std::string& name) {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/" + name + ".json";
-  std::ifstream in(path);
-  if (!in)
-    ADD_FAILURE() << "missing fixture " << path
-                  << " (run tests/fixtures/make_attention_fixtures.py)";
-  json j = json::parse(in);
-  EXPECT_FALSE(j.at("cases").empty()) << path;
-  return j;
-}
-
-Tensor tensor_of(const json& c, const std::string& key, bool requires_grad = false) {
-  const json& t = c.at("tensors").at(key);
-  std::vector<real> data;
-  for (double v : t.at("data")) data.push_back(static_cast<real>(v));
-  return Tensor::from_vector(data, t.at("shape").get<Shape>(), requires_grad);
-}
+using testing::load_parity;
+using testing::tensor_of;
 
 // Every parameter of the module is in the fixture under its name; load them all.
 void load_parameters(const nn::Module& m, const json& c) {
@@ -60,7 +44,7 @@ TEST(ParityAttention, MultiheadAttentionMatchesPyTorch) {
   // Sums of <= 8 float32 products, a softmax over <= 5 keys, then two more projections:
   // rtol 1e-4, atol 2e-5 against float64 truth.
   const double rtol = 1e-4, atol = 2e-5;
-  const json fixture = load_fixture("multihead_attention");
+  const json fixture = load_parity("multihead_attention");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     nn::MultiheadAttention mha(nn::MultiheadAttentionOptions(c.at("embed_dim").get<int64_t>(),
@@ -90,7 +74,7 @@ TEST(ParityAttention, TransformerEncoderLayerMatchesPyTorch) {
   // Two layer norms divide by float32 standard deviations and the feed-forward sums 16
   // products more: rtol 2e-4, atol 5e-5 against float64 truth.
   const double rtol = 2e-4, atol = 5e-5;
-  const json fixture = load_fixture("transformer_encoder_layer");
+  const json fixture = load_parity("transformer_encoder_layer");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     nn::TransformerEncoderLayer layer(

@@ -5,13 +5,13 @@
 // (|a - b| <= atol + rtol |b|), and a failure prints the worst difference.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "layers/embedding.h"
 #include "layers/layer_norm.h"
 #include "layers/linear.h"
@@ -22,37 +22,18 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
-
-json load_fixture(const std::string& name) {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/" + name + ".json";
-  std::ifstream in(path);
-  if (!in)
-    ADD_FAILURE() << "missing fixture " << path << " (run tests/fixtures/make_basic_fixtures.py)";
-  json j = json::parse(in);
-  EXPECT_FALSE(j.at("cases").empty()) << path;
-  return j;
-}
-
-// A tensor of a case: {"shape": [...], "data": [...]}.
-Tensor tensor_of(const json& c, const std::string& key, bool requires_grad = false) {
-  const json& t = c.at("tensors").at(key);
-  std::vector<real> data;
-  for (double v : t.at("data")) data.push_back(static_cast<real>(v));
-  return Tensor::from_vector(data, t.at("shape").get<Shape>(), requires_grad);
-}
-bool has(const json& c, const std::string& key) {
-  return c.at("tensors").contains(key);
-}
-
+using testing::has_tensor;
+using testing::load_parity;
+using testing::tensor_of;
 TEST(ParityBasic, LinearMatchesPyTorch) {
   // float32 against float64 truth, sums of <= 6 products: rtol 1e-5, atol 1e-5.
   // The fixture is held in a variable: a range-for over a member of a temporary
   // would walk freed memory.
-  const json fixture = load_fixture("linear");
+  const json fixture = load_parity("linear");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     Tensor x = tensor_of(c, "x", true);
-    const bool bias = has(c, "bias");
+    const bool bias = has_tensor(c, "bias");
     nn::Linear fc(nn::LinearOptions(tensor_of(c, "weight").size(1), tensor_of(c, "weight").size(0))
                       .bias(bias));
     fc.weight.copy_(tensor_of(c, "weight"));
@@ -71,7 +52,7 @@ TEST(ParityBasic, LinearMatchesPyTorch) {
 
 TEST(ParityBasic, EmbeddingMatchesPyTorch) {
   // A lookup copies numbers and the backward adds a few: rtol 1e-6, atol 1e-6.
-  const json fixture = load_fixture("embedding");
+  const json fixture = load_parity("embedding");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     Tensor W = tensor_of(c, "weight");
@@ -91,11 +72,11 @@ TEST(ParityBasic, EmbeddingMatchesPyTorch) {
 
 TEST(ParityBasic, LayerNormMatchesPyTorch) {
   // Normalisation divides by a float32 standard deviation: rtol 1e-4, atol 1e-5.
-  const json fixture = load_fixture("layer_norm");
+  const json fixture = load_parity("layer_norm");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     const Shape S = c.at("normalized_shape").get<Shape>();
-    const bool affine = has(c, "weight");
+    const bool affine = has_tensor(c, "weight");
     nn::LayerNorm ln(
         nn::LayerNormOptions(S).eps(c.at("eps").get<double>()).elementwise_affine(affine));
     if (affine) {
@@ -117,7 +98,7 @@ TEST(ParityBasic, LayerNormMatchesPyTorch) {
 
 TEST(ParityBasic, CrossEntropyMatchesPyTorch) {
   // log-sum-exp over <= 10 classes of logits ~N(0, 4): rtol 1e-5, atol 1e-6.
-  const json fixture = load_fixture("cross_entropy");
+  const json fixture = load_parity("cross_entropy");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     const std::string red = c.at("reduction");
@@ -130,7 +111,7 @@ TEST(ParityBasic, CrossEntropyMatchesPyTorch) {
     Tensor x = tensor_of(c, "logits", true);
     Tensor loss = nn::cross_entropy(x, tensor_of(c, "targets"), opts);
     EXPECT_TRUE(AllClose(loss, tensor_of(c, "loss"), 1e-5, 1e-6)) << "loss";
-    if (has(c, "grad_out"))
+    if (has_tensor(c, "grad_out"))
       loss.backward(tensor_of(c, "grad_out"));
     else
       loss.backward();

@@ -6,12 +6,12 @@
 // (|a - b| <= atol + rtol |b|) and a failure prints the worst difference.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "layers/conv2d.h"
 #include "layers/pooling.h"
 
@@ -20,23 +20,9 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
-
-json load_fixture(const std::string& name) {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/" + name + ".json";
-  std::ifstream in(path);
-  if (!in)
-    ADD_FAILURE() << "missing fixture " << path << " (run tests/fixtures/make_conv_fixtures.py)";
-  json j = json::parse(in);
-  EXPECT_FALSE(j.at("cases").empty()) << path;
-  return j;
-}
-
-Tensor tensor_of(const json& c, const std::string& key, bool requires_grad = false) {
-  const json& t = c.at("tensors").at(key);
-  std::vector<real> data;
-  for (double v : t.at("data")) data.push_back(static_cast<real>(v));
-  return Tensor::from_vector(data, t.at("shape").get<Shape>(), requires_grad);
-}
+using testing::has_tensor;
+using testing::load_parity;
+using testing::tensor_of;
 nn::Size2 size2_of(const json& c, const std::string& key) {
   return {c.at(key).at(0).get<int64_t>(), c.at(key).at(1).get<int64_t>()};
 }
@@ -46,11 +32,11 @@ void check_conv_fixture(const std::string& name) {
   // float32 sums of <= 75 products of numbers ~N(0, 1) x N(0, 0.09) against float64 truth:
   // rtol 1e-4, atol 2e-5.
   const double rtol = 1e-4, atol = 2e-5;
-  const json fixture = load_fixture(name);
+  const json fixture = load_parity(name);
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(name + "/" + c.at("name").get<std::string>());
     const Tensor W = tensor_of(c, "weight");
-    const bool bias = c.at("tensors").contains("bias");
+    const bool bias = has_tensor(c, "bias");
     nn::Conv2d conv(nn::Conv2dOptions(W.size(1), W.size(0), {W.size(2), W.size(3)})
                         .stride(size2_of(c, "stride"))
                         .padding(size2_of(c, "padding"))
@@ -84,7 +70,7 @@ TEST(ParityConv, MaxPool2dMatchesPyTorchTiesIncluded) {
   // but for float32 rounding of the stored grad_out, so rtol 1e-6, atol 1e-7. The cases of
   // whole numbers are full of ties: they pass only if the first maximum is the one chosen,
   // as in PyTorch.
-  const json fixture = load_fixture("maxpool2d");
+  const json fixture = load_parity("maxpool2d");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     nn::MaxPool2d pool(nn::MaxPool2dOptions(size2_of(c, "kernel"))
@@ -101,7 +87,7 @@ TEST(ParityConv, MaxPool2dMatchesPyTorchTiesIncluded) {
 
 TEST(ParityConv, AvgPool2dAndAdaptiveMatchPyTorch) {
   // Means of <= 35 float32 numbers and their spread-out gradients: rtol 1e-5, atol 1e-6.
-  const json fixture = load_fixture("avgpool2d");
+  const json fixture = load_parity("avgpool2d");
   for (const json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     Tensor x = tensor_of(c, "x", true);

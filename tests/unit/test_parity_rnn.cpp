@@ -11,13 +11,13 @@
 // wrong gate order or a missed term gives errors of 1e-1.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/fixtures.h"
 #include "layers/lstm.h"
 #include "layers/rnn.h"
 
@@ -26,31 +26,11 @@ namespace {
 
 using nlohmann::json;
 using testing::AllClose;
+using testing::has_tensor;
+using testing::load_parity;
+using testing::tensor_of;
 
 constexpr double kRtol = 1e-4, kAtol = 1e-5;
-
-json load_fixture(const std::string& name) {
-  const std::string path = std::string(ATTN_TEST_DATA_DIR) + "/parity/" + name + ".json";
-  std::ifstream in(path);
-  if (!in) {
-    ADD_FAILURE() << "missing fixture " << path << " (run tests/fixtures/make_rnn_fixtures.py)";
-    return json{{"cases", json::array()}};
-  }
-  json j = json::parse(in);
-  EXPECT_FALSE(j.at("cases").empty()) << path;
-  return j;
-}
-
-Tensor tensor_of(const json& c, const std::string& key, bool requires_grad = false) {
-  const json& t = c.at("tensors").at(key);
-  std::vector<real> data;
-  for (double v : t.at("data")) data.push_back(static_cast<real>(v));
-  return Tensor::from_vector(data, t.at("shape").get<Shape>(), requires_grad);
-}
-bool has(const json& c, const std::string& key) {
-  return c.at("tensors").contains(key);
-}
-
 // Copies every parameter of the case into the module by PyTorch's name, checking that the
 // module has exactly the case's parameters with the same shapes.
 void load_parameters(nn::Module& m, const json& c) {
@@ -82,7 +62,7 @@ Tensor fixture_loss(const json& c, const Tensor& out, const Tensor& h_n, const T
 
 void run_lstm_fixture(const std::string& file) {
   for (const bool fused : {true, false}) {
-    const json fixture = load_fixture(file);
+    const json fixture = load_parity(file);
     for (const json& c : fixture.at("cases")) {
       SCOPED_TRACE(file + "/" + c.at("name").get<std::string>() + (fused ? " fused" : " composed"));
       nn::LSTM lstm(nn::LSTMOptions(c.at("input_size"), c.at("hidden_size"))
@@ -93,8 +73,8 @@ void run_lstm_fixture(const std::string& file) {
       load_parameters(lstm, c);
       Tensor x = tensor_of(c, "x", true);
       nn::LSTMState s0;
-      if (has(c, "h0")) s0 = {tensor_of(c, "h0", true), tensor_of(c, "c0", true)};
-      Tensor lengths = has(c, "lengths") ? tensor_of(c, "lengths") : Tensor();
+      if (has_tensor(c, "h0")) s0 = {tensor_of(c, "h0", true), tensor_of(c, "c0", true)};
+      Tensor lengths = has_tensor(c, "lengths") ? tensor_of(c, "lengths") : Tensor();
       auto [out, s] = lstm(x, s0, lengths);
       EXPECT_TRUE(AllClose(out, tensor_of(c, "output"), kRtol, kAtol)) << "output";
       EXPECT_TRUE(AllClose(s.h, tensor_of(c, "h_n"), kRtol, kAtol)) << "h_n";
@@ -112,7 +92,7 @@ void run_lstm_fixture(const std::string& file) {
 
 TEST(ParityRnn, RnnMatchesPyTorch) {
   for (const bool fused : {true, false}) {
-    const json fixture = load_fixture("rnn");
+    const json fixture = load_parity("rnn");
     for (const json& c : fixture.at("cases")) {
       SCOPED_TRACE(c.at("name").get<std::string>() + (fused ? " fused" : " composed"));
       nn::RNN rnn(nn::RNNOptions(c.at("input_size"), c.at("hidden_size"))
@@ -122,7 +102,7 @@ TEST(ParityRnn, RnnMatchesPyTorch) {
                       .fused(fused));
       load_parameters(rnn, c);
       Tensor x = tensor_of(c, "x", true);
-      Tensor h0 = has(c, "h0") ? tensor_of(c, "h0", true) : Tensor();
+      Tensor h0 = has_tensor(c, "h0") ? tensor_of(c, "h0", true) : Tensor();
       auto [out, h_n] = rnn(x, h0);
       EXPECT_TRUE(AllClose(out, tensor_of(c, "output"), kRtol, kAtol)) << "output";
       EXPECT_TRUE(AllClose(h_n, tensor_of(c, "h_n"), kRtol, kAtol)) << "h_n";
@@ -153,7 +133,7 @@ TEST(ParityRnn, LstmWithLengthsMatchesPackedSequence) {
 
 TEST(ParityRnn, CellsMatchPyTorch) {
   for (const bool fused : {true, false}) {
-    const json fixture = load_fixture("rnn_cells");
+    const json fixture = load_parity("rnn_cells");
     for (const json& c : fixture.at("cases")) {
       SCOPED_TRACE(c.at("name").get<std::string>() + (fused ? " fused" : " composed"));
       const int64_t I = c.at("input_size"), H = c.at("hidden_size");

@@ -6,22 +6,12 @@
 #include <string>
 
 #include "autograd/error.h"
+#include "helpers/text.h"
 #include "train/run/progress.h"
 
+using attn::testing::count_of;
 using attn::train::ProgressBar;
 using attn::train::ProgressStyle;
-
-namespace {
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + needle.size()))
-    ++n;
-  return n;
-}
-
-}  // namespace
 
 TEST(ProgressBar, PlainPrintsEveryTenthAndTheEnd) {
   std::ostringstream out;
@@ -32,8 +22,8 @@ TEST(ProgressBar, PlainPrintsEveryTenthAndTheEnd) {
     bar.finish();  // twice is harmless
   }
   const std::string text = out.str();
-  EXPECT_EQ(count(text, "\n"), 10u) << text;
-  EXPECT_EQ(count(text, "\r"), 0u);
+  EXPECT_EQ(count_of(text, "\n"), 10u) << text;
+  EXPECT_EQ(count_of(text, "\r"), 0u);
   EXPECT_NE(text.find("train  10/100 (10%)  loss 0.1000"), std::string::npos) << text;
   EXPECT_NE(text.find("train 100/100 (100%)  loss 0.0100"), std::string::npos) << text;
   EXPECT_NE(text.find("steps/s"), std::string::npos);
@@ -46,7 +36,7 @@ TEST(ProgressBar, PlainEarlyStopPrintsTheLastStep) {
   for (int s = 1; s <= 55; ++s) bar.update(s, 0.5, "acc 0.91");
   bar.finish();
   const std::string text = out.str();
-  EXPECT_EQ(count(text, "\n"), 6u) << text;
+  EXPECT_EQ(count_of(text, "\n"), 6u) << text;
   EXPECT_NE(text.find("55/100 (55%)  loss 0.5000  acc 0.91"), std::string::npos) << text;
 }
 
@@ -56,10 +46,10 @@ TEST(ProgressBar, TerminalRedrawsAreThrottled) {
       1000, {.label = "", .style = ProgressStyle::kTerminal, .out = &out, .min_interval_s = 1e9});
   for (int s = 1; s <= 1000; ++s) bar.update(s, 2.0);
   // The first update draws, then nothing until the last step; finish only ends the line.
-  EXPECT_EQ(count(out.str(), "\r"), 2u) << out.str();
+  EXPECT_EQ(count_of(out.str(), "\r"), 2u) << out.str();
   bar.finish();
   const std::string text = out.str();
-  EXPECT_EQ(count(text, "\r"), 2u);
+  EXPECT_EQ(count_of(text, "\r"), 2u);
   EXPECT_EQ(text.back(), '\n');
   EXPECT_NE(text.find("[########################] 1000/1000"), std::string::npos) << text;
 
@@ -68,7 +58,7 @@ TEST(ProgressBar, TerminalRedrawsAreThrottled) {
       5, {.label = "", .style = ProgressStyle::kTerminal, .out = &every, .min_interval_s = 0});
   for (int s = 1; s <= 5; ++s) fast.update(s, NAN);
   fast.finish();
-  EXPECT_EQ(count(every.str(), "\r"), 5u);
+  EXPECT_EQ(count_of(every.str(), "\r"), 5u);
   EXPECT_NE(every.str().find("loss nan"), std::string::npos);
 }
 

@@ -3,32 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 
 namespace attn {
 namespace {
 
 using testing::AllClose;
-
-// Passes when f throws attn::Error whose message contains every one of `parts`.
-template <typename F>
-::testing::AssertionResult ThrowsWith(F f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const std::string& p : parts)
-      if (what.find(p) == std::string::npos)
-        return ::testing::AssertionFailure() << "message \"" << what << "\" lacks \"" << p << "\"";
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "no attn::Error was thrown";
-}
+using testing::ThrowsWith;
 
 // A [2,3,4] tensor with distinct values, shared with PyTorch for the expected numbers.
 Tensor sample() {

@@ -2,7 +2,6 @@
 // path, missing files caught, atomic write.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +10,8 @@
 
 #include "autograd/error.h"
 #include "data/image_io.h"
+#include "helpers/temp_dir.h"
+#include "helpers/text.h"
 #include "train/report/report.h"
 #include "train/run/run_options.h"
 
@@ -19,30 +20,8 @@ using attn::train::Report;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_report_" + std::to_string(counter++) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void touch(const std::string& name) const { std::ofstream(path / name) << "<svg/>"; }
-};
-
-std::size_t count(const std::string& haystack, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + needle.size()))
-    ++n;
-  return n;
-}
+using attn::testing::count_of;
+using attn::testing::TempDir;
 
 }  // namespace
 
@@ -74,7 +53,7 @@ TEST(Report, MetricsTableFlattensNestedKeys) {
   m["lengths"] = {5, 10, 20};
   m["missing"] = nullptr;
   const std::string html = Report("r").metrics(m, "Results").to_html(tmp.path);
-  EXPECT_EQ(count(html, "<td class=\"key\">"), 8u);
+  EXPECT_EQ(count_of(html, "<td class=\"key\">"), 8u);
   EXPECT_NE(html.find(">accuracy.length_10</td><td class=\"num\">0.98</td>"), std::string::npos)
       << html;
   EXPECT_NE(html.find(">final_loss</td><td class=\"num\">0.1235</td>"), std::string::npos);
@@ -86,9 +65,9 @@ TEST(Report, MetricsTableFlattensNestedKeys) {
 
 TEST(Report, FiguresByRelativePathLinksAndRunInfo) {
   TempDir tmp;
-  tmp.touch("loss.svg");
-  tmp.touch("attention map.svg");
-  tmp.touch("metrics.json");
+  tmp.write("loss.svg", "<svg/>");
+  tmp.write("attention map.svg", "<svg/>");
+  tmp.write("metrics.json", "<svg/>");
   attn::data::save_png(tmp.path / "word_0.png", attn::data::make_image(28, 28, 1));
   attn::data::save_png(tmp.path / "word_1.png", attn::data::make_image(200, 150, 3));
 
@@ -113,7 +92,7 @@ TEST(Report, FiguresByRelativePathLinksAndRunInfo) {
   EXPECT_NE(html.find("src=\"attention%20map.svg\""), std::string::npos) << html;
   EXPECT_NE(html.find("<figcaption>Attention, <code>alpha</code>.</figcaption>"),
             std::string::npos);
-  EXPECT_EQ(count(html, "<div class=\"tile\">"), 2u);
+  EXPECT_EQ(count_of(html, "<div class=\"tile\">"), 2u);
   // The 28-pixel image is enlarged with sharp pixels, the photo-sized one is not.
   EXPECT_NE(html.find("<img class=\"pixelated\" src=\"word_0.png\""), std::string::npos);
   EXPECT_NE(html.find("<img src=\"word_1.png\" alt=\"&lt;eos&gt;\">"), std::string::npos);

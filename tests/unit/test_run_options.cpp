@@ -1,7 +1,6 @@
 // The tutorials' command line and their --config hyperparameters.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -10,6 +9,8 @@
 #include <vector>
 
 #include "autograd/error.h"
+#include "helpers/errors.h"
+#include "helpers/temp_dir.h"
 #include "train/run/config.h"
 #include "train/run/run_options.h"
 
@@ -20,42 +21,11 @@ using attn::train::RunOptions;
 
 namespace {
 
-// A fresh directory under the system's temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path =
-        fs::temp_directory_path() /
-        ("attn_run_options_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + std::to_string(counter++) + "_" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return path / name;
-  }
-};
+using attn::testing::error_of;
+using attn::testing::TempDir;
 
 RunOptions parse(std::vector<std::string> args) {
   return parse_run_options(std::span<const std::string>(args), "01_test", "A test tutorial.");
-}
-
-// The message of the attn::Error that `f` throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const attn::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/temp_dir.h"
 #include "train/io/safetensors.h"
 
 namespace attn {
@@ -30,18 +30,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::AllClose;
+using testing::read_file;
+using testing::TempDir;
 
-// A directory of this process's own (test runs from several build
-// directories may share /tmp at the same time), removed when the process ends.
-struct TempDir {
-  fs::path path = fs::path(::testing::TempDir()) /
-                  ("attn_train_tests_" + std::to_string(std::random_device{}()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
+// One directory for the whole test program, removed when it ends.
 const fs::path& temp_dir() {
   static const TempDir dir;
   return dir.path;
@@ -49,11 +41,6 @@ const fs::path& temp_dir() {
 
 fs::path temp_path(const std::string& name) {
   return temp_dir() / ("attn_st_" + name + ".safetensors");
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
@@ -116,7 +103,7 @@ TEST(Safetensors, TheFileHasTheSpecifiedLayout) {
   const fs::path p = temp_path("layout");
   Tensor a = Tensor::from_vector({1, 2, 3, 4, 5, 6}, {2, 3}), b = Tensor::from_vector({7}, {1});
   train::save_safetensors(p, {{"a", a}, {"b", b}});
-  const std::string bytes = read_bytes(p);
+  const std::string bytes = read_file(p);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   EXPECT_EQ(n % 8, 0u) << "the data should start 8-byte aligned";
@@ -290,11 +277,11 @@ TEST(SafetensorsSave, BadNamesAreRefused) {
 TEST(SafetensorsSave, AFailedSaveLeavesThePreviousFileWhole) {
   const fs::path p = temp_path("failed_save");
   train::save_safetensors(p, {{"w", Tensor::full({3}, 1)}});
-  const std::string before = read_bytes(p);
+  const std::string before = read_file(p);
   // Before any byte is written: a duplicate name.
   EXPECT_THROW(train::save_safetensors(p, {{"w", Tensor::full({3}, 2)}, {"w", Tensor::ones({1})}}),
                Error);
-  EXPECT_EQ(read_bytes(p), before);
+  EXPECT_EQ(read_file(p), before);
   // While writing: a directory where the temp file must go.
   fs::path blocker = p;
   blocker += ".tmp";
@@ -306,7 +293,7 @@ TEST(SafetensorsSave, AFailedSaveLeavesThePreviousFileWhole) {
     EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
   }
   fs::remove_all(blocker);
-  EXPECT_EQ(read_bytes(p), before);
+  EXPECT_EQ(read_file(p), before);
   EXPECT_TRUE(AllClose(train::load_safetensors(p).at("w").to_vector(), {1, 1, 1}, 0, 0));
 }
 

@@ -4,34 +4,21 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <string>
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/errors.h"
 
 namespace attn {
 namespace {
 
 using testing::AllClose;
+using testing::ThrowsWith;
 constexpr real kInf = std::numeric_limits<real>::infinity();
 // Float build, polynomial exp of ~1 ulp: a few ulps after the normalisation.
 constexpr double kRtol = 1e-5, kAtol = 1e-7;
-
-template <typename F>
-::testing::AssertionResult ThrowsWith(F f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    for (const std::string& p : parts)
-      if (what.find(p) == std::string::npos)
-        return ::testing::AssertionFailure() << "message \"" << what << "\" lacks \"" << p << "\"";
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "no attn::Error was thrown";
-}
 
 // The textbook formula in double, one row at a time, for any dim: the reference.
 std::vector<double> naive_softmax(const Tensor& x, int64_t dim, bool log) {
