@@ -422,7 +422,8 @@ int run(int argc, char** argv) {
   const auto opts = attn::train::parse_run_options(
       argc, argv, "01_autograd",
       "Autograd from scratch: a neuron's gradients checked by hand, then an MLP written with "
-      "tensors and ops, trained by SGD on Fashion-MNIST (or spirals made by code).");
+      "tensors and ops, trained by SGD on Fashion-MNIST (or spirals made by code).",
+      attn::train::DataOption::kAccepted);
   const auto t_start = std::chrono::steady_clock::now();
   attn::manual_seed(opts.seed);
   std::cout << "attnlab tutorial 01: autograd from scratch" << (opts.quick ? " (quick run)" : "")

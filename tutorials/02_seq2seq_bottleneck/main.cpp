@@ -211,7 +211,8 @@ int run(int argc, char** argv) {
   const auto opts = attn::train::parse_run_options(
       argc, argv, "02_seq2seq_bottleneck",
       "The seq2seq bottleneck: an LSTM encoder squeezes the source into its last state, an LSTM "
-      "decoder writes the target from that alone; accuracy falls as the input grows.");
+      "decoder writes the target from that alone; accuracy falls as the input grows.",
+      attn::train::DataOption::kAccepted);
   const auto t_start = std::chrono::steady_clock::now();
   attn::manual_seed(opts.seed);
   std::cout << "attnlab tutorial 02: the seq2seq bottleneck" << (opts.quick ? " (quick run)" : "")

@@ -321,7 +321,8 @@ int run(int argc, char** argv) {
   const auto opts = attn::train::parse_run_options(
       argc, argv, "03_attention",
       "Attention (Bahdanau et al. 2014): the same data as tutorial 02 with and without "
-      "attention; quality against input length, alignment heat maps, greedy vs beam search.");
+      "attention; quality against input length, alignment heat maps, greedy vs beam search.",
+      attn::train::DataOption::kAccepted);
   const auto t_start = std::chrono::steady_clock::now();
   attn::manual_seed(opts.seed);
   std::cout << "attnlab tutorial 03: attention" << (opts.quick ? " (quick run)" : "")
