@@ -15,7 +15,14 @@ namespace fs = std::filesystem;
 struct OwnDirectory {
   fs::path path;
   OwnDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "attn_fuzz_XXXXXX").string();
+    // In memory where there is a tmpfs: the harness writes a file per input,
+    // and on a disk the writes, not the loader, would set the pace.
+    std::error_code ec;
+    const char* tmpdir = std::getenv("TMPDIR");
+    const fs::path base = (tmpdir == nullptr || *tmpdir == '\0') && fs::is_directory("/dev/shm", ec)
+                              ? fs::path("/dev/shm")
+                              : fs::temp_directory_path();
+    std::string pattern = (base / "attn_fuzz_XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::perror("fuzz: mkdtemp");
       std::abort();
