@@ -122,9 +122,42 @@ std::vector<std::uint8_t> convert_channels(const std::vector<std::uint8_t>& px, 
   return out;
 }
 
+// The PNG without the empty IDAT chunks that come before the first one with
+// data: stb_image copies such a chunk with memcpy(nullptr, ..., 0), undefined
+// behaviour (found by tests/fuzz/fuzz_image.cpp). An empty chunk carries no
+// pixels, so leaving it out changes nothing. Returns the bytes unchanged (as
+// an empty vector) when there is no such chunk.
+std::vector<std::uint8_t> without_leading_empty_idat(std::span<const std::uint8_t> b) {
+  auto be32 = [&](std::size_t at) {
+    return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) |
+           (std::uint32_t{b[at + 2]} << 8) | std::uint32_t{b[at + 3]};
+  };
+  std::vector<std::pair<std::size_t, std::size_t>> drop;  // [begin, end) of each chunk
+  bool seen_data = false;
+  for (std::size_t at = 8; at + 12 <= b.size() && !seen_data;) {
+    const std::uint64_t end = at + 12 + std::uint64_t{be32(at)};
+    const bool idat = std::equal(b.begin() + at + 4, b.begin() + at + 8, "IDAT");
+    if (idat && be32(at) == 0) drop.emplace_back(at, static_cast<std::size_t>(end));
+    if (idat && be32(at) > 0) seen_data = true;
+    if (end > b.size()) break;
+    at = static_cast<std::size_t>(end);
+  }
+  std::vector<std::uint8_t> out;
+  if (drop.empty()) return out;
+  std::size_t from = 0;
+  for (const auto& [begin, end] : drop) {
+    out.insert(out.end(), b.begin() + from, b.begin() + begin);
+    from = end;
+  }
+  out.insert(out.end(), b.begin() + from, b.end());
+  return out;
+}
+
 Image decode_png(std::span<const std::uint8_t> bytes, int desired_channels,
                  const std::string& where) {
   if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) throw Error(where + "the file is too large");
+  const std::vector<std::uint8_t> cleaned = without_leading_empty_idat(bytes);
+  if (!cleaned.empty()) bytes = cleaned;
   const auto* data = bytes.data();
   const int size = static_cast<int>(bytes.size());
   int w = 0, h = 0, stored = 0;
