@@ -79,3 +79,13 @@ if(ZLIB_FOUND)
   target_link_libraries(attn_zlib INTERFACE ZLIB::ZLIB)
   target_compile_definitions(attn_zlib INTERFACE ATTN_HAVE_ZLIB=1)
 endif()
+
+# libjpeg(-turbo) decodes JPEG files for data/image_io (stb_image's JPEG
+# decoder is not used: see image_io.cpp); without it JPEGs are refused with a
+# message saying so.
+find_package(JPEG QUIET)
+add_library(attn_jpeg INTERFACE)
+if(JPEG_FOUND)
+  target_link_libraries(attn_jpeg INTERFACE JPEG::JPEG)
+  target_compile_definitions(attn_jpeg INTERFACE ATTN_HAVE_JPEG=1)
+endif()

@@ -4,7 +4,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-set(_targets attnlab attn_flags attn_stb attn_zlib attn_autograd attn_layers attn_data attn_train)
+set(_targets attnlab attn_flags attn_stb attn_zlib attn_jpeg attn_autograd attn_layers attn_data attn_train)
 if(TARGET attn_models)
   list(APPEND _targets attn_models)
 endif()

@@ -185,7 +185,9 @@ IdxImages read_idx_images(const std::filesystem::path& path, int64_t limit) {
   out.rows = h[2];
   out.cols = h[3];
   // The upper bound keeps count * rows * cols inside int64 for any header.
-  ATTN_CHECK(out.rows > 0 && out.cols > 0 && out.rows * out.cols <= (int64_t{1} << 24),
+  // Each side is bounded first: rows * cols of two 32-bit sizes can pass 2^63.
+  ATTN_CHECK(out.rows > 0 && out.cols > 0 && out.rows <= (int64_t{1} << 24) &&
+                 out.cols <= (int64_t{1} << 24) && out.rows * out.cols <= (int64_t{1} << 24),
              "fashion_mnist: ", path.string(), ": the header says images of ", out.rows, "x",
              out.cols, ", expected between 1x1 and 2^24 pixels");
   const int64_t pixels = out.rows * out.cols;

@@ -1,6 +1,6 @@
 #pragma once
-// Images in and out: PNG/JPEG/BMP... loading with stb_image, PNG writing with
-// stb_image_write, and the attention overlay of the captioning tutorial (a
+// Images in and out: PNG loading with stb_image, JPEG loading with
+// libjpeg-turbo, PNG writing with stb_image_write, and the attention overlay of the captioning tutorial (a
 // coarse grid of attention weights, upsampled and painted over the picture).
 //
 // Pixels are 8-bit, row-major, channels interleaved:
@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "data/colormap.h"
@@ -31,10 +32,21 @@ struct Image {
 // or channels outside 1..4.
 Image make_image(int width, int height, int channels);
 
-// Loads any format stb_image reads (PNG, JPEG, BMP, GIF, TGA, PNM...).
+// The largest image load_image decodes (e.g. 8192 x 4096): a header of a few
+// bytes can declare billions of pixels, so the size is checked before decoding.
+inline constexpr long long kMaxImagePixels = 1LL << 25;
+inline constexpr std::uintmax_t kMaxImageFileBytes = std::uintmax_t{1} << 28;  // 256 MB
+
+// Loads a PNG (with stb_image) or a JPEG (with libjpeg-turbo, when attnlab
+// was built with it). Other formats are refused with a message naming the
+// format: stb's decoders for them are not safe on crafted files.
 // desired_channels = 0 keeps the file's channels; 1..4 converts.
-// Throws attn::Error with the path and stb's reason.
+// Throws attn::Error with the path and the reason (the decoder's, a pixel
+// count over kMaxImagePixels, a format not read).
 Image load_image(const std::filesystem::path& path, int desired_channels = 0);
+// The same from bytes in memory; `name` stands for the file in messages.
+Image decode_image(std::span<const std::uint8_t> bytes, const std::string& name,
+                   int desired_channels = 0);
 
 // Encodes as PNG in memory / writes a PNG file atomically (see atomic_file.h).
 // Throws attn::Error for an inconsistent Image or on I/O failure.

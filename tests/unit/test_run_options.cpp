@@ -24,8 +24,10 @@ namespace {
 using attn::testing::error_of;
 using attn::testing::TempDir;
 
+// 01_test reads real data with --data (test_bad_inputs.cpp has one that does not).
 RunOptions parse(std::vector<std::string> args) {
-  return parse_run_options(std::span<const std::string>(args), "01_test", "A test tutorial.");
+  return parse_run_options(std::span<const std::string>(args), "01_test", "A test tutorial.",
+                           attn::train::DataOption::kAccepted);
 }
 
 }  // namespace
@@ -76,7 +78,8 @@ TEST(RunOptions, HelpReturnsWithoutCreatingAnything) {
   const RunOptions o = parse({"--out", (tmp.path / "never").string(), "--help"});
   EXPECT_TRUE(o.help);
   EXPECT_FALSE(fs::exists(tmp.path / "never"));
-  const std::string usage = attn::train::run_usage("01_test", "A test tutorial.");
+  const std::string usage = attn::train::run_usage("01_test", "A test tutorial.",
+                                                   attn::train::DataOption::kAccepted);
   EXPECT_NE(usage.find("A test tutorial."), std::string::npos);
   for (const char* flag : {"--quick", "--config", "--out", "--seed", "--threads", "--data",
                            "--help", "runs/01_test"}) {

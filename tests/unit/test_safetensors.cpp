@@ -12,6 +12,7 @@
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -282,17 +283,17 @@ TEST(SafetensorsSave, AFailedSaveLeavesThePreviousFileWhole) {
   EXPECT_THROW(train::save_safetensors(p, {{"w", Tensor::full({3}, 2)}, {"w", Tensor::ones({1})}}),
                Error);
   EXPECT_EQ(read_file(p), before);
-  // While writing: a directory where the temp file must go.
-  fs::path blocker = p;
-  blocker += ".tmp";
-  fs::create_directories(blocker / "x");
+  // While writing: the rename fails (a directory, not empty, stands at the
+  // path). (test_atomic_file.cpp fails a write half-way.)
+  const fs::path dir_in_the_way = temp_path("dir_in_the_way");
+  fs::create_directories(dir_in_the_way / "x");
   try {
-    train::save_safetensors(p, {{"w", Tensor::full({3}, 2)}});
+    train::save_safetensors(dir_in_the_way, {{"w", Tensor::full({3}, 2)}});
     ADD_FAILURE() << "the save should have failed";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(dir_in_the_way.string()), std::string::npos) << e.what();
   }
-  fs::remove_all(blocker);
+  fs::remove_all(dir_in_the_way);
   EXPECT_EQ(read_file(p), before);
   EXPECT_TRUE(AllClose(train::load_safetensors(p).at("w").to_vector(), {1, 1, 1}, 0, 0));
 }
@@ -306,19 +307,32 @@ TEST(SafetensorsSave, AWriterKilledMidSaveLeavesAWholeFile) {
   train::save_safetensors(p, {{"w", Tensor::full({n}, 1)}});
   bool saw_new = false;
   for (int round = 0; round < 3; ++round) {
+    int done[2];  // the writer says on this pipe each time a save has finished
+    ASSERT_EQ(pipe(done), 0);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {  // the writer: saves 2s, then 3s, ... until killed
+      close(done[0]);
       try {
-        for (int v = 2;; ++v) train::save_safetensors(p, {{"w", Tensor::full({n}, real(v))}});
+        for (int v = 2;; ++v) {
+          train::save_safetensors(p, {{"w", Tensor::full({n}, real(v))}});
+          if (write(done[1], "s", 1) != 1) break;
+        }
       } catch (...) {
       }
       _exit(1);  // only if a save failed: the parent sees no signal and fails
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(60 + 45 * round));
+    close(done[1]);
+    // Kill only after the first whole save (a busy machine may take long to get there), then
+    // a little later each round, so the kill lands at different points of the next save.
+    pollfd wait_for{done[0], POLLIN, 0};
+    const bool saved = poll(&wait_for, 1, /*timeout ms=*/60000) == 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(7 * round));
     kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);
+    close(done[0]);
+    ASSERT_TRUE(saved) << "the writer finished no save in 60 s";
     ASSERT_TRUE(WIFSIGNALED(status)) << "the writer should have been killed";
     const auto t = train::load_safetensors(p);  // whole: no error
     const std::vector<real> v = t.at("w").to_vector();
@@ -327,10 +341,13 @@ TEST(SafetensorsSave, AWriterKilledMidSaveLeavesAWholeFile) {
     ASSERT_EQ(v[n - 1], v[0]);
     saw_new = saw_new || v[0] != 1;
   }
-  EXPECT_TRUE(saw_new) << "the writer never finished a save: the test proved nothing";
-  fs::path tmp = p;  // what a killed writer leaves behind
-  tmp += ".tmp";
-  fs::remove(tmp);
+  EXPECT_TRUE(saw_new) << "no save of the writer's is on disk: the test proved nothing";
+  // What the killed writers left behind goes with the next save.
+  train::save_safetensors(p, {{"w", Tensor::full({1}, 1)}});
+  for (const auto& e : fs::directory_iterator(p.parent_path())) {
+    const std::string name = e.path().filename().string();
+    EXPECT_FALSE(name.rfind("." + p.filename().string() + ".", 0) == 0) << name;
+  }
 }
 #endif
 

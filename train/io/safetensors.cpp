@@ -13,6 +13,7 @@
 
 #include "autograd/error.h"
 #include "data/atomic_file.h"
+#include "train/io/strict_json.h"
 
 namespace attn::train {
 
@@ -125,20 +126,20 @@ struct Entry {
 // A non-negative JSON integer, or an error naming `what`.
 uint64_t as_count(const json& j, const std::string& where, const std::string& what) {
   ATTN_CHECK(j.is_number_unsigned(), where, what, " must be a non-negative integer, found ",
-             j.dump());
+             brief_json(j));
   return j.get<uint64_t>();
 }
 
 Entry parse_entry(const std::string& name, const json& j, uint64_t data_bytes,
                   const std::string& file) {
   const std::string where = file + "tensor '" + name + "': ";
-  ATTN_CHECK(j.is_object(), where, "the entry must be a JSON object, found ", j.dump());
+  ATTN_CHECK(j.is_object(), where, "the entry must be a JSON object, found ", brief_json(j));
   for (const char* key : {"dtype", "shape", "data_offsets"})
     ATTN_CHECK(j.contains(key), where, "the entry has no \"", key, "\"");
   Entry e{name, kF32, {}, 0, 0};
 
   const json& dt = j["dtype"];
-  ATTN_CHECK(dt.is_string(), where, "dtype must be a string, found ", dt.dump());
+  ATTN_CHECK(dt.is_string(), where, "dtype must be a string, found ", brief_json(dt));
   const std::string dts = dt.get<std::string>();
   if (dts == "F64") {
     e.dtype = kF64;
@@ -152,7 +153,7 @@ Entry parse_entry(const std::string& name, const json& j, uint64_t data_bytes,
   }
 
   const json& sh = j["shape"];
-  ATTN_CHECK(sh.is_array(), where, "shape must be an array, found ", sh.dump());
+  ATTN_CHECK(sh.is_array(), where, "shape must be an array, found ", brief_json(sh));
   // numel * element size, checked against overflow and the data's size.
   uint64_t bytes = e.dtype.bytes;
   bool too_big = false;
@@ -165,7 +166,7 @@ Entry parse_entry(const std::string& name, const json& j, uint64_t data_bytes,
 
   const json& off = j["data_offsets"];
   ATTN_CHECK(off.is_array() && off.size() == 2, where,
-             "data_offsets must be an array [begin, end], found ", off.dump());
+             "data_offsets must be an array [begin, end], found ", brief_json(off));
   e.begin = as_count(off[0], where, "data_offsets[0]");
   e.end = as_count(off[1], where, "data_offsets[1]");
   ATTN_CHECK(e.begin <= e.end, where, "data_offsets [", e.begin, ",", e.end,
@@ -212,13 +213,12 @@ std::map<std::string, Tensor> load_safetensors(const std::filesystem::path& path
              " is absurd (more than 100 MB): not a safetensors file");
   ATTN_CHECK(n <= size - 8, file, "the header length ", n, " is larger than the ", size - 8,
              " bytes that follow it: the file is truncated or not a safetensors file");
-  json header;
-  try {
-    const std::vector<unsigned char> text = read(n);
-    header = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    fail(file, "the header is not valid JSON: ", e.what());
-  }
+  // A key given twice, deep nesting, or a number past a double's range is an
+  // error here, like a syntax error.
+  const std::vector<unsigned char> text = read(n);
+  const json header = parse_strict_json(
+      std::string_view(reinterpret_cast<const char*>(text.data()), text.size()),
+      file + "the header");
   ATTN_CHECK(header.is_object(), file, "the header must be a JSON object, but it is a JSON ",
              header.type_name());
 
@@ -229,10 +229,10 @@ std::map<std::string, Tensor> load_safetensors(const std::filesystem::path& path
   for (const auto& [name, value] : header.items()) {
     if (name == "__metadata__") {
       ATTN_CHECK(value.is_object(), file, "__metadata__ must be an object of strings, found ",
-                 value.dump());
+                 brief_json(value));
       for (const auto& [k, v] : value.items()) {
         ATTN_CHECK(v.is_string(), file, "__metadata__ '", k, "' must be a string, found ",
-                   v.dump());
+                   brief_json(v));
         meta[k] = v.get<std::string>();
       }
       continue;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "autograd/error.h"
+#include "train/io/strict_json.h"
 
 namespace attn::train {
 
@@ -26,8 +27,6 @@ std::size_t levenshtein(const std::string& a, const std::string& b) {
 }
 
 std::string describe(const nlohmann::json& v) {
-  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
   const char* kind = v.is_boolean()          ? "true/false"
                      : v.is_number_integer() ? "a whole number"
                      : v.is_number()         ? "a number"
@@ -35,11 +34,77 @@ std::string describe(const nlohmann::json& v) {
                      : v.is_array()          ? "a list"
                      : v.is_object()         ? "an object"
                                              : "null";
-  return text + " (" + kind + ")";
+  return brief_json(v) + " (" + kind + ")";
 }
+
+// The largest value a config may give a key the tutorials read. Sizes are
+// bounded so that one of them at its limit, the others at their defaults,
+// still fits in a few GB of memory (an LSTM of hidden_size 2048 holds 2 x 4 x
+// 2048^2 weights, ~130 MB, and the optimizer three copies more; attention
+// over 512 positions keeps batch x heads x 512^2 weights per layer); counts
+// of steps are bounded so a run ends within days. A key not listed here has
+// no limit beyond its type's.
+struct KeyLimit {
+  const char* key;
+  double max;
+};
+constexpr KeyLimit kKeyLimits[] = {
+    // how long
+    {"epochs", 1e5},
+    {"steps", 1e7},
+    {"alignment_epochs", 1e5},
+    // how much data
+    {"batch_size", 4096},
+    {"train_pairs", 1e6},
+    {"train_size", 1e6},
+    {"alignment_train_pairs", 1e6},
+    {"data_max_pairs", 1e7},
+    {"train_limit", 1e7},
+    {"test_limit", 1e7},
+    {"test_per_length", 1e5},
+    {"beam_per_length", 1e5},
+    // how long a sequence
+    {"min_len", 512},
+    {"max_len", 512},
+    {"test_max_len", 512},
+    {"data_max_len", 512},
+    // how wide a model
+    {"alphabet", 10000},
+    {"hidden", 2048},
+    {"hidden_size", 2048},
+    {"embedding_dim", 2048},
+    {"attention_dim", 2048},
+    {"d_model", 2048},
+    {"d_k", 2048},
+    {"head_hidden", 2048},
+    {"dim_feedforward", 8192},
+    {"heads", 64},
+    {"layers", 64},
+    {"beam_width", 64},
+    // how many pictures
+    {"heatmaps", 100},
+    {"alignment_examples", 100},
+    {"toy2d_classes", 1000},
+};
 
 }  // namespace
 
+double Config::upper_limit(const std::string& key) {
+  const std::string base = key.substr(0, key.find('['));  // "hidden[2]" -> "hidden"
+  for (const KeyLimit& limit : kKeyLimits) {
+    if (base == limit.key) return limit.max;
+  }
+  return std::numeric_limits<double>::infinity();
+}
+
+void Config::check_limit(const std::string& key, double value) const {
+  const double max = upper_limit(key);
+  if (value <= max) return;
+  std::ostringstream os;
+  os << "config " << source_ << ": key \"" << key << "\" is " << value << ", above its limit of "
+     << max << " (a run that large would not fit in memory or end in reasonable time)";
+  throw Error(os.str());
+}
 Config::Config(nlohmann::json values, std::string source)
     : values_(std::move(values)), source_(std::move(source)) {
   if (!values_.is_object()) {
@@ -50,34 +115,24 @@ Config::Config(nlohmann::json values, std::string source)
 
 Config Config::load(const std::filesystem::path& path) {
   const std::string name = std::string("'").append(path.string()).append("'");
+  if (path.empty()) throw Error("--config expects a JSON file, got ''");
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error("--config " + name + ": is a directory; expected a JSON file");
+  }
+  if (!std::filesystem::exists(path, ec)) throw Error("--config " + name + ": no such file");
   if (!std::filesystem::is_regular_file(path, ec)) {
-    throw Error("--config " + name + ": no such file");
+    throw Error("--config " + name + ": not a regular file; expected a JSON file");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("--config " + name + ": cannot open the file");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    return Config(nlohmann::json::parse(text), name);
-  } catch (const nlohmann::json::parse_error& e) {
-    // nlohmann's message starts with an id ("[json.exception.parse_error.101] ") a
-    // learner does not need; recent versions name the line and column, older
-    // ones only the byte, so add the line and column when they are missing.
-    std::string what = e.what();
-    if (const auto close = what.find("] "); what.rfind("[json.", 0) == 0 && close != what.npos) {
-      what = what.substr(close + 2);
-    }
-    if (what.find("line ") == std::string::npos) {
-      const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-      const auto line = 1 + std::count(text.begin(), text.begin() + at, '\n');
-      const auto line_start = text.rfind('\n', at == 0 ? 0 : at - 1);
-      const auto column = at - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
-      what = "at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " + what;
-    }
-    throw Error("--config " + name + ": invalid JSON: " + what);
-  }
+  return parse(buffer.str(), name);
+}
+
+Config Config::parse(std::string_view text, const std::string& source) {
+  return Config(parse_strict_json(text, "--config " + source), source);
 }
 
 void Config::type_error(const std::string& key, const std::string& expected,

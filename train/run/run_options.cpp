@@ -1,7 +1,11 @@
 #include "train/run/run_options.h"
 
+#include <atomic>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 #include <system_error>
@@ -9,6 +13,11 @@
 
 #include "autograd/error.h"
 #include "autograd/parallel.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
 
 namespace attn::train {
 
@@ -40,6 +49,33 @@ std::string quote_if_needed(const std::string& arg) {
   return q + "'";
 }
 
+// Creates and removes a small file in `dir`: "" if that worked, else why not.
+// (Asking for permission bits would miss a read-only file system, a full
+// disk's quota or an ACL; writing is the test that counts.)
+std::string probe_write(const std::filesystem::path& dir) {
+  static std::atomic<unsigned> counter{0};
+#if defined(__unix__) || defined(__APPLE__)
+  const std::filesystem::path probe =
+      dir / (".attn_write_probe." + std::to_string(::getpid()) + "." + std::to_string(counter++));
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return std::strerror(errno);
+  const bool wrote = ::write(fd, "x", 1) == 1;
+  const int write_errno = errno;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return wrote ? "" : std::strerror(write_errno);
+#else
+  const std::filesystem::path probe =
+      dir / (".attn_write_probe." + std::to_string(counter++));
+  std::FILE* f = std::fopen(probe.string().c_str(), "wb");
+  if (f == nullptr) return std::strerror(errno);
+  const bool wrote = std::fputc('x', f) != EOF && std::fclose(f) == 0;
+  std::error_code ignored;
+  std::filesystem::remove(probe, ignored);
+  return wrote ? "" : "a test file could not be written";
+#endif
+}
+
 }  // namespace
 
 std::string RunOptions::command_line() const {
@@ -48,12 +84,15 @@ std::string RunOptions::command_line() const {
   return line;
 }
 
-std::string run_usage(const std::string& tutorial_name, const std::string& description) {
+std::string run_usage(const std::string& tutorial_name, const std::string& description,
+                      DataOption data) {
+  const bool takes_data = data == DataOption::kAccepted;
   std::string u;
   u += tutorial_name + (description.empty() ? "" : ": " + description) + "\n\n";
   u += "usage: " + tutorial_name +
        " [--quick] [--config FILE.json] [--out DIR] [--seed N] [--threads N]\n" +
-       std::string(7 + tutorial_name.size(), ' ') + " [--data PATH] [--help]\n\n";
+       std::string(7 + tutorial_name.size(), ' ') + (takes_data ? " [--data PATH]" : "") +
+       " [--help]\n\n";
   u += "  --quick             a short run (well under a minute) that still shows the effect\n";
   u += "  --config FILE.json  hyperparameters as a JSON object, e.g. {\"epochs\": 20};\n";
   u += "                      \"quick\": true there acts like --quick\n";
@@ -63,13 +102,15 @@ std::string run_usage(const std::string& tutorial_name, const std::string& descr
   u +=
       "  --threads N         worker threads, >= 1 (default: " + std::to_string(hardware_threads()) +
       ", this machine's hardware threads)\n";
-  u += "  --data PATH         real data instead of the data the tutorial generates\n";
+  if (takes_data) {
+    u += "  --data PATH         real data instead of the data the tutorial generates\n";
+  }
   u += "  --help              print this text and exit\n";
   return u;
 }
 
 RunOptions parse_run_options(std::span<const std::string> args, std::string tutorial_name,
-                             const std::string& description) {
+                             const std::string& description, DataOption data) {
   (void)description;  // only --help shows it, through run_usage
   RunOptions opts;
   opts.tutorial = std::move(tutorial_name);
@@ -111,6 +152,7 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
       opts.quick = true;
     } else if (flag == "--config") {
       take_value("a JSON file");
+      if (value.empty()) throw Error("--config expects a JSON file, got ''" + see_help);
       opts.config_path = value;
     } else if (flag == "--out") {
       take_value("a directory");
@@ -130,6 +172,9 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
       }
       opts.threads = n;
     } else if (flag == "--data") {
+      if (data == DataOption::kNotUsed) {
+        throw Error(opts.tutorial + ": --data is not used by this tutorial" + see_help);
+      }
       take_value("a file or directory");
       if (value.empty()) throw Error("--data expects a path, got ''");
       opts.data_path = value;
@@ -157,17 +202,22 @@ RunOptions parse_run_options(std::span<const std::string> args, std::string tuto
     throw Error("--out: cannot create the directory '" + opts.out_dir.string() +
                 "': " + (ec ? ec.message() : "a file of that name is in the way"));
   }
+  // A run that cannot save its results should stop now, not after training.
+  if (const std::string why = probe_write(opts.out_dir); !why.empty()) {
+    throw Error("--out '" + opts.out_dir.string() + "': cannot write files there (" + why +
+                "); choose another directory with --out DIR");
+  }
   return opts;
 }
 
 RunOptions parse_run_options(int argc, char** argv, std::string tutorial_name,
-                             std::string description) {
+                             std::string description, DataOption data) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
-  RunOptions opts =
-      parse_run_options(std::span<const std::string>(args), std::move(tutorial_name), description);
+  RunOptions opts = parse_run_options(std::span<const std::string>(args), std::move(tutorial_name),
+                                      description, data);
   if (opts.help) {
-    std::cout << run_usage(opts.tutorial, description) << std::flush;
+    std::cout << run_usage(opts.tutorial, description, data) << std::flush;
     std::exit(0);
   }
   set_num_threads(opts.threads);

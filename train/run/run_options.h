@@ -4,6 +4,8 @@
 //   <tutorial> [--quick] [--config FILE.json] [--out DIR] [--seed N]
 //              [--threads N] [--data PATH] [--help]
 //
+// (--data only where the tutorial says it reads real data: DataOption below.)
+//
 //   int main(int argc, char** argv) try {
 //     const auto opts = attn::train::parse_run_options(argc, argv, "01_bottleneck",
 //                                                      "Why seq2seq needs attention.");
@@ -26,6 +28,10 @@
 
 namespace attn::train {
 
+// Whether a tutorial reads real data given with --data; one that does not
+// refuses the flag rather than ignore it.
+enum class DataOption { kNotUsed, kAccepted };
+
 struct RunOptions {
   std::string tutorial;                // e.g. "01_bottleneck"
   bool quick = false;                  // --quick, or "quick": true in the config
@@ -43,21 +49,25 @@ struct RunOptions {
 };
 
 // Parses argv[1..argc). On --help prints the usage and the description to
-// stdout and exits with status 0. Otherwise creates out_dir, sets the number
-// of threads the kernels use (attn::set_num_threads) and returns the options.
+// stdout and exits with status 0. Otherwise creates out_dir, checks that a
+// file can be written there, sets the number of threads the kernels use
+// (attn::set_num_threads) and returns the options.
 // Throws attn::Error with a message a learner can act on for an unknown flag,
-// a missing or malformed value, a bad --config file, or an out_dir that
-// cannot be created.
+// a missing or malformed value, a bad --config file, --data given to a
+// tutorial that takes none (`data` says whether this one does), or an
+// out_dir that cannot be created or written: all before any training.
 RunOptions parse_run_options(int argc, char** argv, std::string tutorial_name,
-                             std::string description);
+                             std::string description, DataOption data = DataOption::kNotUsed);
 
 // The same without side effects on the process: `args` excludes the program
 // name; on --help returns at once with help = true (nothing created). Creates
 // out_dir otherwise. This is the overload the tests call.
 RunOptions parse_run_options(std::span<const std::string> args, std::string tutorial_name,
-                             const std::string& description);
+                             const std::string& description,
+                             DataOption data = DataOption::kNotUsed);
 
-// The --help text.
-std::string run_usage(const std::string& tutorial_name, const std::string& description);
+// The --help text (listing --data only for a tutorial that takes it).
+std::string run_usage(const std::string& tutorial_name, const std::string& description,
+                      DataOption data = DataOption::kNotUsed);
 
 }  // namespace attn::train

@@ -7,8 +7,8 @@
 namespace attn::train {
 
 RunOptions start_tutorial(int argc, char** argv, const std::string& name, const std::string& title,
-                          const std::string& description) {
-  RunOptions opts = parse_run_options(argc, argv, name, description);
+                          const std::string& description, DataOption data) {
+  RunOptions opts = parse_run_options(argc, argv, name, description, data);
   manual_seed(opts.seed);
   std::cout << "attnlab tutorial " << name.substr(0, 2) << ": " << title
             << (opts.quick ? " (quick run)" : "") << "\noutput: " << opts.out_dir.string() << "\n";

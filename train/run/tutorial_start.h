@@ -14,7 +14,9 @@ namespace attn::train {
 
 // `name` is the tutorial's folder ("03_attention"), `title` what the banner calls it, and
 // `description` what --help prints under the usage.
+// `data` says whether --data is taken (DataOption::kAccepted) or refused.
 RunOptions start_tutorial(int argc, char** argv, const std::string& name, const std::string& title,
-                          const std::string& description);
+                          const std::string& description,
+                          DataOption data = DataOption::kNotUsed);
 
 }  // namespace attn::train

@@ -197,7 +197,8 @@ constexpr const char* kAbout =
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
   const auto opts =
-      attn::train::start_tutorial(argc, argv, "01_autograd", "autograd from scratch", kAbout);
+      attn::train::start_tutorial(argc, argv, "01_autograd", "autograd from scratch", kAbout,
+                                   attn::train::DataOption::kAccepted);
   const Settings hp = read_settings(opts);
   r.neuron = part1_neuron(opts.out_dir);
 

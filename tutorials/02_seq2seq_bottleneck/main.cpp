@@ -119,7 +119,8 @@ void show_examples(const attn::models::Seq2Seq& model, const attn::train::PairDa
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
   const auto opts = attn::train::start_tutorial(argc, argv, "02_seq2seq_bottleneck",
-                                                "the seq2seq bottleneck", kAbout);
+                                                "the seq2seq bottleneck", kAbout,
+                                                attn::train::DataOption::kAccepted);
   const attn::train::PairSettings s = attn::train::read_pair_settings(opts);
   opts.config.check_unknown_keys();
   const attn::train::PairData data = attn::train::load_pair_data(s, opts);

@@ -95,7 +95,8 @@ constexpr const char* kAbout =
 
 int run(int argc, char** argv) {
   Results r;  // its clock starts now
-  const auto opts = attn::train::start_tutorial(argc, argv, "03_attention", "attention", kAbout);
+  const auto opts = attn::train::start_tutorial(argc, argv, "03_attention", "attention", kAbout,
+                                                attn::train::DataOption::kAccepted);
   const Settings s = read_settings(opts);
   const attn::train::PairData data = attn::train::load_pair_data(s.pair, opts);
   std::cout << "data: " << data.name << "; " << data.train.size() << " training pairs; "
