@@ -22,26 +22,14 @@
 
 #include "autograd/error.h"
 #include "data/atomic_file.h"
+#include "helpers/temp_dir.h"
 
 namespace attn::data {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_atomic_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using testing::TempDir;
 
 // A file that proves its own wholeness: "<n>:" then n copies of one letter.
 std::string record(char letter, std::size_t n) { return std::to_string(n) + ":" + std::string(n, letter); }

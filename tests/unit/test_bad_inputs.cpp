@@ -23,6 +23,8 @@
 #include "train/io/safetensors.h"
 #include "train/run/config.h"
 #include "train/run/run_options.h"
+#include "helpers/errors.h"
+#include "helpers/temp_dir.h"
 
 #include <stb_image_write.h>
 #include <unistd.h>
@@ -33,38 +35,8 @@ namespace {
 namespace fs = std::filesystem;
 using train::Config;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("attn_bad_inputs_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path / name, std::ios::binary) << bytes;
-    return path / name;
-  }
-};
-
-// The message of the attn::Error `f` throws; a failure if it throws none or another type.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not an attn::Error: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return "";
-}
+using testing::error_of;
+using testing::TempDir;
 
 void expect_contains(const std::string& msg, const std::vector<std::string>& pieces) {
   for (const auto& p : pieces) EXPECT_NE(msg.find(p), std::string::npos) << "'" << p << "' not in: " << msg;
