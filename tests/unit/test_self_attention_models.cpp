@@ -1,6 +1,7 @@
 // The taggers of tutorial 04 (models/self_attention_models.h): shapes and names, attention
 // rows that sum to 1 with zero weight on padding, padding that changes nothing, a tiny model
-// that learns a few examples by heart, a checkpoint round trip, and the errors.
+// that learns a few examples by heart, a checkpoint round trip, the errors, and the head's
+// start options (W^K tied to W^Q at the start, X normalised before the head).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -200,6 +201,33 @@ TEST(SelfAttentionModels, TiedStartMakesTheScoresSymmetric) {
   loss.backward();
   opt.step();
   EXPECT_FALSE(AllClose(W_K, W_Q, 1e-6, 1e-6)) << "W^K still equals W^Q after a step";
+}
+
+// normalize_x: the head reads each row of X scaled to mean 0 and standard deviation 1 (by
+// hand here), and that changes what it sees: the weights differ from the head on raw X.
+TEST(SelfAttentionModels, NormalizeXFeedsTheHeadUnitScaleRows) {
+  manual_seed(6);
+  const int64_t n = 5;
+  const Inputs in = make_inputs({5, 5}, n);
+  LstmTagger model(lstm_options(true).normalize_x(true));
+  const Tensor A = model(in.tokens, in.lengths).attention.at(0);  // [B, 1, n, n]
+  auto [X, state] = model.lstm(model.embedding(in.tokens), {}, in.lengths);
+  const int64_t d = X.size(2);
+  Tensor Xn = Tensor::zeros(X.shape());
+  for (int64_t r = 0; r < X.numel() / d; ++r) {
+    const real* x = X.data() + r * d;
+    double mean = 0, var = 0;
+    for (int64_t k = 0; k < d; ++k) mean += x[k];
+    mean /= static_cast<double>(d);
+    for (int64_t k = 0; k < d; ++k) var += (x[k] - mean) * (x[k] - mean);
+    var /= static_cast<double>(d);
+    for (int64_t k = 0; k < d; ++k)
+      Xn.data()[r * d + k] = static_cast<real>((x[k] - mean) / std::sqrt(var + 1e-5));
+  }
+  const Tensor by_hand = model.self_attn->forward(Xn).weights;  // no padding, self allowed
+  const Tensor raw = model.self_attn->forward(X).weights;
+  EXPECT_TRUE(AllClose(reshape(A, by_hand.shape()), by_hand, 1e-5, 1e-6));
+  EXPECT_FALSE(AllClose(reshape(A, raw.shape()), raw, 1e-3, 1e-3));
 }
 
 // A row padded to a longer batch gets the same logits on its real positions as alone.
