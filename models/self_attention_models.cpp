@@ -5,6 +5,7 @@
 
 #include "autograd/error.h"
 #include "autograd/ops.h"
+#include "layers/layer_norm.h"
 #include "layers/losses.h"
 
 namespace attn::models {
@@ -90,6 +91,11 @@ LstmTagger::LstmTagger(const LstmTaggerOptions& opts)
       for (Tensor* W : {&self_attn->W_Q, &self_attn->W_K})
         for (int64_t i = 0; i < W->numel(); ++i) W->data()[i] *= g;
     }
+    if (opts.qk_tied_init()) {  // W^K starts equal to W^Q: Q K^T starts symmetric
+      Tensor& W_K = self_attn->W_K;
+      const Tensor& W_Q = self_attn->W_Q;
+      for (int64_t i = 0; i < W_K.numel(); ++i) W_K.data()[i] = W_Q.data()[i];
+    }
   }
   register_module("head_hidden", head_hidden);
   register_module("classifier", classifier);
@@ -116,7 +122,9 @@ TaggerOutput LstmTagger::forward(const Tensor& tokens, const Tensor& lengths) co
       mask.attn = Tensor::zeros({n, n});  // [n, n], 1 = excluded: the diagonal
       for (int64_t i = 0; i < n; ++i) mask.attn.data()[i * n + i] = 1;
     }
-    auto [Z, A] = self_attn->forward(X, mask);
+    // Padded positions are all zero and stay zero under layer_norm (x - mu = 0).
+    const Tensor X_in = options.normalize_x() ? nn::layer_norm(X, {X.size(2)}) : X;
+    auto [Z, A] = self_attn->forward(X_in, mask);
     features = concat({X, Z}, 2);  // [B, n, d_model + d_v]
     out.attention.push_back(reshape(A, {B, 1, n, n}));
   }

@@ -4,7 +4,9 @@
 // E embedding width, H LSTM hidden size (2H when bidirectional), h heads.
 //
 // 1. LstmTagger with self_attention(true): the lecture's form.
-//      X = BiLSTM(Embedding(tokens))               [B, n, 2H]   (the RNN outputs)
+//      X = BiLSTM(Embedding(tokens))               [B, n, 2H]   (the RNN outputs; the head
+//                                                               reads layer_norm(X) with
+//                                                               normalize_x(true))
 //      Q = X W^Q, K = X W^K, V = X W^V             [B, n, d_k], [B, n, d_k], [B, n, d_v]
 //      A = softmax(Q K^T / sqrt(d_k))              [B, n, n]    padded keys get weight 0
 //                                                               (and with attend_to_self(false)
@@ -100,6 +102,21 @@ class LstmTaggerOptions {
     qk_init_gain_ = g;
     return *this;
   }
+  // true: W^K starts as a copy of W^Q (two parameters still, free to train apart), so at
+  // step 0 the score of i with j is (x_i W)·(x_j W): a similarity, highest where X is alike
+  // (the same letter). The flat start's plateau is gone; with attend_to_self(false) the
+  // trivial self-match is masked away.
+  LstmTaggerOptions& qk_tied_init(bool on) {
+    qk_tied_init_ = on;
+    return *this;
+  }
+  // true: the head reads X normalised per position (layer_norm over the 2H features, no
+  // learned scale), so Q, K, V are linear maps of a unit-scale X and Q K^T / sqrt(d_k) starts
+  // at the unit scale the 1/sqrt(d_k) assumes. The classifier still reads the raw X beside Z.
+  LstmTaggerOptions& normalize_x(bool on) {
+    normalize_x_ = on;
+    return *this;
+  }
   LstmTaggerOptions& d_k(int64_t n) {
     d_k_ = n;
     return *this;
@@ -120,6 +137,8 @@ class LstmTaggerOptions {
   bool self_attention() const { return self_attention_; }
   bool attend_to_self() const { return attend_to_self_; }
   double qk_init_gain() const { return qk_init_gain_; }
+  bool qk_tied_init() const { return qk_tied_init_; }
+  bool normalize_x() const { return normalize_x_; }
   int64_t d_k() const { return d_k_; }
   int64_t d_v() const { return d_v_; }
   int64_t head_hidden() const { return head_hidden_; }
@@ -132,6 +151,8 @@ class LstmTaggerOptions {
   bool bidirectional_ = true, self_attention_ = true, attend_to_self_ = true;
   int64_t d_k_ = 32, d_v_ = 32, head_hidden_ = 64;
   double qk_init_gain_ = 1.0;
+  bool qk_tied_init_ = false;
+  bool normalize_x_ = false;
 };
 
 class LstmTagger : public nn::Module {

@@ -1,6 +1,7 @@
 // The taggers of tutorial 04 (models/self_attention_models.h): shapes and names, attention
 // rows that sum to 1 with zero weight on padding, padding that changes nothing, a tiny model
-// that learns a few examples by heart, a checkpoint round trip, and the errors.
+// that learns a few examples by heart, a checkpoint round trip, the errors, and the head's
+// start options (W^K tied to W^Q at the start, X normalised before the head).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,8 +15,8 @@
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
 #include "models/self_attention_models.h"
-#include "train/optim/adam.h"
 #include "train/io/checkpoint.h"
+#include "train/optim/adam.h"
 
 namespace attn {
 namespace {
@@ -157,6 +158,76 @@ TEST(SelfAttentionModels, NotAttendingToSelfMasksTheDiagonal) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("at least 2 tokens"), std::string::npos) << e.what();
   }
+}
+
+// qk_tied_init: W^K starts as a copy of W^Q, so the starting scores Q K^T are symmetric
+// (score(i, j) = score(j, i), a similarity of x_i and x_j); the two stay separate parameters
+// and train apart from the first step.
+TEST(SelfAttentionModels, TiedStartMakesTheScoresSymmetric) {
+  manual_seed(5);
+  const Inputs in = make_inputs({6, 4}, 6);
+  LstmTagger untied(lstm_options(true));
+  EXPECT_FALSE(AllClose(untied.self_attn->W_K, untied.self_attn->W_Q, 1e-3, 1e-3));
+  LstmTagger model(lstm_options(true).qk_tied_init(true).qk_init_gain(2).attend_to_self(false));
+  const Tensor& W_Q = model.self_attn->W_Q;
+  const Tensor& W_K = model.self_attn->W_K;
+  ASSERT_EQ(W_K.shape(), W_Q.shape());
+  ASSERT_NE(W_K.data(), W_Q.data()) << "W^K must be its own parameter, not W^Q itself";
+  for (int64_t i = 0; i < W_Q.numel(); ++i) ASSERT_EQ(W_K.data()[i], W_Q.data()[i]) << i;
+  // The gain applies to both before the copy: the tied start is still xavier times the gain.
+  LstmTagger plain(lstm_options(true).qk_tied_init(true));
+  double big = 0, small = 0;
+  for (int64_t i = 0; i < W_Q.numel(); ++i) {
+    big = std::max(big, std::abs(static_cast<double>(W_Q.data()[i])));
+    small = std::max(small, std::abs(static_cast<double>(plain.self_attn->W_Q.data()[i])));
+  }
+  EXPECT_GT(big, 1.5 * small);
+  // Q K^T from the model's own X is symmetric in every row of the batch.
+  auto [X, state] = model.lstm(model.embedding(in.tokens), {}, in.lengths);
+  const Tensor S = matmul(matmul(X, W_Q), transpose(matmul(X, W_K), 1, 2));  // [B, n, n]
+  const int64_t n = 6;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        EXPECT_NEAR(S.data()[(b * n + i) * n + j], S.data()[(b * n + j) * n + i], 1e-6);
+  // One Adam step later W^Q and W^K differ: two parameters, free to train apart.
+  Tensor targets = Tensor::zeros({2, 6});
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < in.lengths.data()[b]; ++i)
+      targets.data()[b * 6 + i] = static_cast<real>(1 + (b + i) % (kClasses - 1));
+  optim::Adam opt(model.parameters(), {.lr = 0.01});
+  Tensor loss = models::tagging_loss(model(in.tokens, in.lengths).logits, targets);
+  opt.zero_grad();
+  loss.backward();
+  opt.step();
+  EXPECT_FALSE(AllClose(W_K, W_Q, 1e-6, 1e-6)) << "W^K still equals W^Q after a step";
+}
+
+// normalize_x: the head reads each row of X scaled to mean 0 and standard deviation 1 (by
+// hand here), and that changes what it sees: the weights differ from the head on raw X.
+TEST(SelfAttentionModels, NormalizeXFeedsTheHeadUnitScaleRows) {
+  manual_seed(6);
+  const int64_t n = 5;
+  const Inputs in = make_inputs({5, 5}, n);
+  LstmTagger model(lstm_options(true).normalize_x(true));
+  const Tensor A = model(in.tokens, in.lengths).attention.at(0);  // [B, 1, n, n]
+  auto [X, state] = model.lstm(model.embedding(in.tokens), {}, in.lengths);
+  const int64_t d = X.size(2);
+  Tensor Xn = Tensor::zeros(X.shape());
+  for (int64_t r = 0; r < X.numel() / d; ++r) {
+    const real* x = X.data() + r * d;
+    double mean = 0, var = 0;
+    for (int64_t k = 0; k < d; ++k) mean += x[k];
+    mean /= static_cast<double>(d);
+    for (int64_t k = 0; k < d; ++k) var += (x[k] - mean) * (x[k] - mean);
+    var /= static_cast<double>(d);
+    for (int64_t k = 0; k < d; ++k)
+      Xn.data()[r * d + k] = static_cast<real>((x[k] - mean) / std::sqrt(var + 1e-5));
+  }
+  const Tensor by_hand = model.self_attn->forward(Xn).weights;  // no padding, self allowed
+  const Tensor raw = model.self_attn->forward(X).weights;
+  EXPECT_TRUE(AllClose(reshape(A, by_hand.shape()), by_hand, 1e-5, 1e-6));
+  EXPECT_FALSE(AllClose(reshape(A, raw.shape()), raw, 1e-3, 1e-3));
 }
 
 // A row padded to a longer batch gets the same logits on its real positions as alone.

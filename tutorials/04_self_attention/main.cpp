@@ -23,9 +23,11 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 
 #include "autograd/autograd.h"
 #include "data/tagging_batch.h"
+#include "layers/layer_norm.h"
 #include "self_attention.h"
 #include "train/loop/batch_stream.h"
 #include "train/optim/adam.h"
@@ -53,22 +55,29 @@ void show_queries_keys_values(const attn::data::SeqTask& task, const TestSet& te
   const auto it = test_set.lower_bound(6);  // a short string keeps the matrix readable
   const attn::data::SeqPair& pair = (it == test_set.end() ? test_set.begin() : it)->second.front();
   const attn::data::SeqBatch b = attn::data::collate({pair});
-  const Tensor X = model.lstm(model.embedding(b.src), {}, b.src_lengths).first;  // [1, n, 2H]
+  const Tensor lstm_out = model.lstm(model.embedding(b.src), {}, b.src_lengths).first;
+  // X [1, n, 2H]: the RNN outputs, normalised per position when normalize_x is on.
+  const Tensor X = s.normalize_x ? attn::nn::layer_norm(lstm_out, {lstm_out.size(2)}) : lstm_out;
   const attn::nn::SelfAttention& head = *model.self_attn;
   const Tensor Q = attn::matmul(X, head.W_Q);  // [1, n, d_k]
   const Tensor K = attn::matmul(X, head.W_K);  // [1, n, d_k]
   const Tensor V = attn::matmul(X, head.W_V);  // [1, n, d_v]
-  const Tensor scores = attn::matmul(Q, K.transpose(1, 2)) / std::sqrt(static_cast<float>(s.d_k));
-  const Tensor A = attn::softmax(scores, 2);  // [1, n, n]: row i sums to 1
-  const Tensor Z = attn::matmul(A, V);        // [1, n, d_v]
-  const Tensor layer_A = head(X).weights;     // what the model computes
+  Tensor scores = attn::matmul(Q, K.transpose(1, 2)) / std::sqrt(static_cast<float>(s.d_k));
+  const int64_t len = scores.size(1);
+  if (!s.attend_to_self)  // a position may not attend to itself: its own score is -inf
+    for (int64_t i = 0; i < len; ++i)
+      scores.data()[i * len + i] = -std::numeric_limits<float>::infinity();
+  const Tensor A = attn::softmax(scores, 2);                           // [1, n, n]: row i sums to 1
+  const Tensor Z = attn::matmul(A, V);                                 // [1, n, d_v]
+  const Tensor layer_A = model(b.src, b.src_lengths).attention.at(0);  // what the model computes
   double worst = 0;
   for (int64_t i = 0; i < A.numel(); ++i)
     worst = std::max<double>(worst, std::abs(A.data()[i] - layer_A.data()[i]));
   const std::vector<std::string> letters = task.src_vocab().decode(pair.src);
   const auto n = static_cast<int64_t>(letters.size());
   std::cout << "\nself-attention on one string (untrained lecture model): \""
-            << attn::data::join_tokens(letters) << "\", n = " << n << "\n  X "
+            << attn::data::join_tokens(letters) << "\", n = " << n
+            << (s.normalize_x ? "\n  X = layer_norm(BiLSTM outputs) " : "\n  X ")
             << attn::shape_str(X.shape()) << "   W^Q, W^K " << attn::shape_str(head.W_Q.shape())
             << "   W^V " << attn::shape_str(head.W_V.shape()) << "\n  Q = X W^Q "
             << attn::shape_str(Q.shape()) << "   K = X W^K " << attn::shape_str(K.shape())
@@ -82,8 +91,11 @@ void show_queries_keys_values(const attn::data::SeqTask& task, const TestSet& te
     std::printf("\n  %4s ", letters[static_cast<size_t>(i)].c_str());
     for (int64_t j = 0; j < n; ++j) std::printf("%6.3f", A.data()[i * n + j]);
   }
-  std::cout << "\n  by hand and by the layer differ by at most " << fmt("%.1e", worst)
-            << "; untrained, every row is nearly uniform (1/n = " << fmt("%.3f", 1.0 / n)
+  std::cout << "\n  by hand and by the model differ by at most " << fmt("%.1e", worst)
+            << (s.qk_tied_init ? "; untrained, W^K starts as a copy of W^Q, so a row already leans "
+                                 "to positions whose X is like its own"
+                               : "; untrained, the rows are nearly flat")
+            << " (uniform: " << fmt("%.3f", 1.0 / static_cast<double>(s.attend_to_self ? n : n - 1))
             << "): training teaches a repeated letter to look at its twin.\n\n";
 }
 

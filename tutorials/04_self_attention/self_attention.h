@@ -33,7 +33,9 @@
 //   d_model, heads, layers, dim_feedforward   the Transformer    64, 4, 2, 128
 //   heatmaps         test strings drawn as attention heat maps    3
 //   attend_to_self   the lecture's head may attend to its own position   false
-//   qk_init_gain     gain of the Xavier start of W^Q and W^K       1
+//   qk_init_gain     gain of the Xavier start of W^Q and W^K       2
+//   qk_tied_init     W^K starts as a copy of W^Q (scores start as a similarity)   true
+//   normalize_x      the head reads X normalised per position (layer_norm)        true
 //   bucket_by_length one string length per training batch         false
 struct Settings {
   int alphabet;
@@ -44,6 +46,8 @@ struct Settings {
   int64_t heatmaps;
   bool attend_to_self, bucket_by_length;
   double qk_init_gain;
+  bool qk_tied_init;
+  bool normalize_x;
 };
 Settings read_settings(const attn::train::RunOptions& opts);
 

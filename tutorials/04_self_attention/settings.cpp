@@ -27,7 +27,9 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.heatmaps = cfg.get<int64_t>("heatmaps", 3);
   s.attend_to_self = cfg.get("attend_to_self", false);
   s.bucket_by_length = cfg.get("bucket_by_length", false);
-  s.qk_init_gain = cfg.get("qk_init_gain", 1.0);
+  s.qk_init_gain = cfg.get("qk_init_gain", 2.0);
+  s.qk_tied_init = cfg.get("qk_tied_init", true);
+  s.normalize_x = cfg.get("normalize_x", true);
   cfg.check_unknown_keys();
   ATTN_CHECK(s.min_len >= 2 && s.max_len >= s.min_len && s.test_max_len >= s.min_len,
              "config: need 2 <= min_len <= max_len and test_max_len >= min_len; got min_len ",
@@ -49,7 +51,12 @@ attn::models::LstmTaggerOptions lstm_options(const Settings& s, int64_t vocab, i
                .head_hidden(s.head_hidden)
                .self_attention(self_attention);
   if (self_attention)
-    o.d_k(s.d_k).d_v(s.d_k).attend_to_self(s.attend_to_self).qk_init_gain(s.qk_init_gain);
+    o.d_k(s.d_k)
+        .d_v(s.d_k)
+        .attend_to_self(s.attend_to_self)
+        .qk_init_gain(s.qk_init_gain)
+        .qk_tied_init(s.qk_tied_init)
+        .normalize_x(s.normalize_x);
   return o;
 }
 
