@@ -7,6 +7,27 @@
 // Debian 12) have known memory-safety bugs on crafted files (16-bit PNM with a
 // channel conversion, JPEG Huffman tables), and images come from users'
 // folders. JPEG goes to libjpeg-turbo instead, where it is available.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+namespace attn::data {
+namespace {
+// The most one allocation of stb_image may take. stb's inflate doubles its output buffer for
+// as long as the compressed stream goes on, whatever the header declared, so a crafted PNG of
+// 164 bytes asked for 2 GiB (found by tests/fuzz/fuzz_image.cpp). decode_png sets the cap
+// from the header's size while it decodes; past it an allocation fails, and stb reports
+// "outofmem" as a decode error.
+thread_local std::size_t stbi_allocation_cap = SIZE_MAX;
+void* stbi_capped_malloc(std::size_t n) { return n > stbi_allocation_cap ? nullptr : std::malloc(n); }
+void* stbi_capped_realloc(void* p, std::size_t n) {
+  return n > stbi_allocation_cap ? nullptr : std::realloc(p, n);
+}
+}  // namespace
+}  // namespace attn::data
+#define STBI_MALLOC(n) attn::data::stbi_capped_malloc(n)
+#define STBI_REALLOC(p, n) attn::data::stbi_capped_realloc(p, n)
+#define STBI_FREE(p) std::free(p)
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
 #define STBI_NO_STDIO
@@ -168,6 +189,12 @@ Image decode_png(std::span<const std::uint8_t> bytes, int desired_channels,
                 "pixels than stb_image decodes (2^30 bytes)");
   }
   check_pixels(w, h, where);
+  // No buffer of a PNG this size needs more than a few times its rows at 16 bits a sample,
+  // 4 samples a pixel, plus a filter byte a row (interlacing adds a little per pass).
+  struct CapAllocations {
+    explicit CapAllocations(std::size_t cap) { stbi_allocation_cap = cap; }
+    ~CapAllocations() { stbi_allocation_cap = SIZE_MAX; }
+  } cap(4 * (static_cast<std::size_t>(h) * (1 + static_cast<std::size_t>(w) * 8)) + (1 << 20));
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, size, &w, &h, &stored, desired_channels), stbi_image_free);
   if (!pixels) {

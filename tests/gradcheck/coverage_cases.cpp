@@ -69,7 +69,9 @@ std::vector<GradcheckCase> threaded_cases() {
   };
 }
 INSTANTIATE_TEST_SUITE_P(Coverage, ThreadedGradcheck, ::testing::ValuesIn(threaded_cases()),
-                         case_name);
+                         [](const ::testing::TestParamInfo<GradcheckCase>& row) {
+                           return row.param.name;
+                         });
 
 // ---- rows of the ordinary table --------------------------------------------------------
 
@@ -130,7 +132,7 @@ std::vector<GradcheckCase> cases() {
        }},
   };
 }
-INSTANTIATE_TEST_SUITE_P(Coverage, OpGradcheck, ::testing::ValuesIn(cases()), case_name);
+ATTN_GRADCHECK_TABLE(cases());
 
 // ---- threaded loops above their size thresholds ------------------------------------------
 
