@@ -36,6 +36,7 @@
 #include "layers/linear.h"
 #include "layers/lstm.h"
 #include "layers/module.h"
+#include "layers/options.h"
 
 namespace attn::data {
 struct CaptionBatch;
@@ -46,51 +47,14 @@ namespace attn::models {
 class CaptionerOptions {
  public:
   CaptionerOptions(int64_t vocab_size) : vocab_size_(vocab_size) {}  // NOLINT
-  // false: Show and Tell.
-  CaptionerOptions& attention(bool on) {
-    attention_ = on;
-    return *this;
-  }
-  CaptionerOptions& channels(std::vector<int64_t> c) {  // one conv block per entry
-    channels_ = std::move(c);
-    return *this;
-  }
-  CaptionerOptions& batch_norm(bool on) {
-    batch_norm_ = on;
-    return *this;
-  }
-  CaptionerOptions& embedding_dim(int64_t e) {
-    embedding_dim_ = e;
-    return *this;
-  }
-  CaptionerOptions& hidden_size(int64_t h) {
-    hidden_size_ = h;
-    return *this;
-  }
-  CaptionerOptions& attention_dim(int64_t a) {
-    attention_dim_ = a;
-    return *this;
-  }
-  CaptionerOptions& doubly_stochastic(double lambda) {  // the regulariser's weight
-    lambda_ = lambda;
-    return *this;
-  }
-  int64_t vocab_size() const { return vocab_size_; }
-  bool attention() const { return attention_; }
-  const std::vector<int64_t>& channels() const { return channels_; }
-  bool batch_norm() const { return batch_norm_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  int64_t attention_dim() const { return attention_dim_; }
-  double doubly_stochastic() const { return lambda_; }
-
- private:
-  int64_t vocab_size_;
-  bool attention_ = true;
-  std::vector<int64_t> channels_ = {16, 32, 32};
-  bool batch_norm_ = true;
-  int64_t embedding_dim_ = 32, hidden_size_ = 64, attention_dim_ = 32;
-  double lambda_ = 1.0;
+  ATTN_OPTION(int64_t, vocab_size, 0);
+  ATTN_OPTION(bool, attention, true);  // false: Show and Tell
+  ATTN_OPTION(std::vector<int64_t>, channels, {16, 32, 32});  // one conv block per entry
+  ATTN_OPTION(bool, batch_norm, true);
+  ATTN_OPTION(int64_t, embedding_dim, 32);
+  ATTN_OPTION(int64_t, hidden_size, 64);
+  ATTN_OPTION(int64_t, attention_dim, 32);
+  ATTN_OPTION(double, doubly_stochastic, 1.0);  // the regulariser's weight, lambda
 };
 
 // What the encoder leaves for the decoder.

@@ -43,6 +43,7 @@
 #include "layers/lstm.h"
 #include "layers/module.h"
 #include "layers/multihead_attention.h"
+#include "layers/options.h"
 #include "layers/positional_encoding.h"
 #include "layers/sequential.h"
 #include "layers/transformer_encoder_layer.h"
@@ -68,91 +69,38 @@ class LstmTaggerOptions {
  public:
   LstmTaggerOptions(int64_t vocab_size, int64_t num_classes)
       : vocab_size_(vocab_size), num_classes_(num_classes) {}
-  LstmTaggerOptions& embedding_dim(int64_t n) {
-    embedding_dim_ = n;
-    return *this;
-  }
-  LstmTaggerOptions& hidden_size(int64_t n) {  // per direction
-    hidden_size_ = n;
-    return *this;
-  }
-  LstmTaggerOptions& bidirectional(bool on) {
-    bidirectional_ = on;
-    return *this;
-  }
+  ATTN_OPTION(int64_t, vocab_size, 0);
+  ATTN_OPTION(int64_t, num_classes, 0);
+  ATTN_OPTION(int64_t, embedding_dim, 32);
+  ATTN_OPTION(int64_t, hidden_size, 64);  // per direction
+  ATTN_OPTION(bool, bidirectional, true);
   // false: no W^Q, W^K, W^V; the head reads X alone (the baseline).
-  LstmTaggerOptions& self_attention(bool on) {
-    self_attention_ = on;
-    return *this;
-  }
+  ATTN_OPTION(bool, self_attention, true);
   // false: a position may not attend to itself (the diagonal of Q K^T is masked), so Z
   // holds only what the OTHER positions hand over. For the repeats task this is the whole
   // question ("is my letter elsewhere?"), and it removes the head's easiest answer: a
   // position's own key matches its own query best.
-  LstmTaggerOptions& attend_to_self(bool on) {
-    attend_to_self_ = on;
-    return *this;
-  }
+  ATTN_OPTION(bool, attend_to_self, true);
   // W^Q and W^K start as xavier_uniform with this gain (PyTorch's `gain`). Q K^T / sqrt(d_k)
   // has unit variance only when q and k do, and the LSTM's outputs X are far smaller than
   // unit (std ~0.12 at the start): with gain 1 the scores start with std ~0.02, every
   // row of A is uniform, and the gradient that would sharpen it is tiny (it is bilinear in
   // W^Q and W^K). A gain g multiplies the starting scores by g^2.
-  LstmTaggerOptions& qk_init_gain(double g) {
-    qk_init_gain_ = g;
-    return *this;
-  }
+  ATTN_OPTION(double, qk_init_gain, 1.0);
   // true: W^K starts as a copy of W^Q (two parameters still, free to train apart), so at
   // step 0 the score of i with j is (x_i W)·(x_j W): a similarity, highest where X is alike
   // (the same letter). The flat start's plateau is gone; with attend_to_self(false) the
   // trivial self-match is masked away.
-  LstmTaggerOptions& qk_tied_init(bool on) {
-    qk_tied_init_ = on;
-    return *this;
-  }
+  ATTN_OPTION(bool, qk_tied_init, false);
   // true: the head reads X normalised per position (layer_norm over the 2H features, no
   // learned scale), so Q, K, V are linear maps of a unit-scale X and Q K^T / sqrt(d_k) starts
   // at the unit scale the 1/sqrt(d_k) assumes. The classifier still reads the raw X beside Z.
-  LstmTaggerOptions& normalize_x(bool on) {
-    normalize_x_ = on;
-    return *this;
-  }
-  LstmTaggerOptions& d_k(int64_t n) {
-    d_k_ = n;
-    return *this;
-  }
-  LstmTaggerOptions& d_v(int64_t n) {
-    d_v_ = n;
-    return *this;
-  }
-  LstmTaggerOptions& head_hidden(int64_t n) {  // the classifier's hidden layer
-    head_hidden_ = n;
-    return *this;
-  }
-  int64_t vocab_size() const { return vocab_size_; }
-  int64_t num_classes() const { return num_classes_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  int64_t hidden_size() const { return hidden_size_; }
-  bool bidirectional() const { return bidirectional_; }
-  bool self_attention() const { return self_attention_; }
-  bool attend_to_self() const { return attend_to_self_; }
-  double qk_init_gain() const { return qk_init_gain_; }
-  bool qk_tied_init() const { return qk_tied_init_; }
-  bool normalize_x() const { return normalize_x_; }
-  int64_t d_k() const { return d_k_; }
-  int64_t d_v() const { return d_v_; }
-  int64_t head_hidden() const { return head_hidden_; }
+  ATTN_OPTION(bool, normalize_x, false);
+  ATTN_OPTION(int64_t, d_k, 32);
+  ATTN_OPTION(int64_t, d_v, 32);
+  ATTN_OPTION(int64_t, head_hidden, 64);  // the classifier's hidden layer
   // The width of X, the LSTM's output: H or 2H.
   int64_t d_model() const { return (bidirectional_ ? 2 : 1) * hidden_size_; }
-
- private:
-  int64_t vocab_size_, num_classes_;
-  int64_t embedding_dim_ = 32, hidden_size_ = 64;
-  bool bidirectional_ = true, self_attention_ = true, attend_to_self_ = true;
-  int64_t d_k_ = 32, d_v_ = 32, head_hidden_ = 64;
-  double qk_init_gain_ = 1.0;
-  bool qk_tied_init_ = false;
-  bool normalize_x_ = false;
 };
 
 class LstmTagger : public nn::Module {
@@ -177,45 +125,14 @@ class TransformerTaggerOptions {
  public:
   TransformerTaggerOptions(int64_t vocab_size, int64_t num_classes)
       : vocab_size_(vocab_size), num_classes_(num_classes) {}
-  TransformerTaggerOptions& d_model(int64_t n) {
-    d_model_ = n;
-    return *this;
-  }
-  TransformerTaggerOptions& num_heads(int64_t n) {
-    num_heads_ = n;
-    return *this;
-  }
-  TransformerTaggerOptions& num_layers(int64_t n) {
-    num_layers_ = n;
-    return *this;
-  }
-  TransformerTaggerOptions& dim_feedforward(int64_t n) {
-    dim_feedforward_ = n;
-    return *this;
-  }
-  TransformerTaggerOptions& dropout(double p) {
-    dropout_ = p;
-    return *this;
-  }
-  // The longest sequence the positional table covers.
-  TransformerTaggerOptions& max_len(int64_t n) {
-    max_len_ = n;
-    return *this;
-  }
-  int64_t vocab_size() const { return vocab_size_; }
-  int64_t num_classes() const { return num_classes_; }
-  int64_t d_model() const { return d_model_; }
-  int64_t num_heads() const { return num_heads_; }
-  int64_t num_layers() const { return num_layers_; }
-  int64_t dim_feedforward() const { return dim_feedforward_; }
-  double dropout() const { return dropout_; }
-  int64_t max_len() const { return max_len_; }
-
- private:
-  int64_t vocab_size_, num_classes_;
-  int64_t d_model_ = 64, num_heads_ = 4, num_layers_ = 2, dim_feedforward_ = 128;
-  double dropout_ = 0.0;
-  int64_t max_len_ = 512;
+  ATTN_OPTION(int64_t, vocab_size, 0);
+  ATTN_OPTION(int64_t, num_classes, 0);
+  ATTN_OPTION(int64_t, d_model, 64);
+  ATTN_OPTION(int64_t, num_heads, 4);
+  ATTN_OPTION(int64_t, num_layers, 2);
+  ATTN_OPTION(int64_t, dim_feedforward, 128);
+  ATTN_OPTION(double, dropout, 0.0);
+  ATTN_OPTION(int64_t, max_len, 512);  // the longest sequence the positional table covers
 };
 
 class TransformerTagger : public nn::Module {

@@ -11,6 +11,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/errors.h"
+#include "helpers/ramp.h"
 
 namespace attn {
 namespace {
@@ -18,11 +19,7 @@ namespace {
 using testing::ThrowsWith;
 using V = std::vector<real>;
 
-Tensor ramp(const Shape& s, bool requires_grad = false) {
-  V v(numel(s));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = real(i);
-  return Tensor::from_vector(v, s, requires_grad);
-}
+using testing::ramp;
 
 Tensor ids(const V& v) {
   return Tensor::from_vector(v, {static_cast<int64_t>(v.size())});

@@ -9,6 +9,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/errors.h"
+#include "helpers/ramp.h"
 
 namespace attn {
 namespace {
@@ -16,11 +17,7 @@ namespace {
 using testing::ThrowsWith;
 using V = std::vector<real>;
 
-Tensor ramp(const Shape& s, bool requires_grad = false) {
-  V v(numel(s));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = real(i);
-  return Tensor::from_vector(v, s, requires_grad);
-}
+using testing::ramp;
 
 // The reference permute: one element at a time, by its multi-index.
 V naive_permute(const Tensor& x, const std::vector<int64_t>& p) {
