@@ -155,10 +155,13 @@ std::vector<std::uint8_t> without_leading_empty_idat(std::span<const std::uint8_
   };
   std::vector<std::pair<std::size_t, std::size_t>> drop;  // [begin, end) of each chunk
   bool seen_data = false;
-  for (std::size_t at = 8; at + 12 <= b.size() && !seen_data;) {
+  // A chunk's length and type are 8 bytes; stb reads an empty IDAT's (absent) data as soon as
+  // it has those, even when the file ends before the chunk's CRC.
+  for (std::size_t at = 8; at + 8 <= b.size() && !seen_data;) {
     const std::uint64_t end = at + 12 + std::uint64_t{be32(at)};
     const bool idat = std::equal(b.begin() + at + 4, b.begin() + at + 8, "IDAT");
-    if (idat && be32(at) == 0) drop.emplace_back(at, static_cast<std::size_t>(end));
+    if (idat && be32(at) == 0)
+      drop.emplace_back(at, static_cast<std::size_t>(std::min<std::uint64_t>(end, b.size())));
     if (idat && be32(at) > 0) seen_data = true;
     if (end > b.size()) break;
     at = static_cast<std::size_t>(end);
