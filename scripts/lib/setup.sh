@@ -9,7 +9,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # Debian/Ubuntu packages the build needs. chromium etc. are never needed.
 DEBIAN_PACKAGES=(g++ cmake make libgtest-dev libbenchmark-dev nlohmann-json3-dev libstb-dev zlib1g-dev
-                 libjpeg62-turbo-dev)
+                 libjpeg-dev)
 
 # Which of the given Debian packages are not installed.
 missing_debian() {
