@@ -38,10 +38,8 @@ def random_ids(rows, cols, V):
 
 
 class BenchModel(nn.Module):
-    """What every benchmark model offers: its loss on its fixed batch, and its parameters."""
-
-    def loss(self):
-        raise NotImplementedError
+    """What every benchmark model offers: loss(), its loss on its fixed batch (each model
+    below defines it), and its parameters."""
 
 
 class AdditiveAttention(nn.Module):

@@ -37,8 +37,8 @@ std::string without_id(const std::string& what) {
 
 nlohmann::json parse_strict_json(std::string_view text, const std::string& where) {
   using nlohmann::json;
-  // One set of keys per open object (an empty placeholder for an open array),
-  // so a key is checked against its own object's keys only.
+  // One set of keys per open object or array (an array's stays empty), so a key is
+  // checked against the keys of its own object only.
   std::vector<std::set<std::string>> open;
   auto check = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
