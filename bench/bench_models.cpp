@@ -1,4 +1,4 @@
-// Training-step time of the five models of the model benchmark (docs/benchmarks.md), built
+// Training-step time of the six models of the model benchmark (docs/benchmarks.md), built
 // parameter for parameter as bench/torch_models.py builds them for PyTorch, so the two print
 // comparable rows. One step = zero_grad + forward + loss + backward + Adam update, on fixed
 // random data (made once, outside the timed region).
@@ -35,6 +35,8 @@
 #include "autograd/random.h"
 #include "autograd/simd/vec.h"
 #include "autograd/tensor.h"
+#include "data/caption_batch.h"
+#include "data/vocab.h"
 #include "layers/activation_modules.h"
 #include "layers/additive_attention.h"
 #include "layers/conv2d.h"
@@ -47,6 +49,7 @@
 #include "layers/self_attention_2d.h"
 #include "layers/sequential.h"
 #include "layers/transformer_encoder_layer.h"
+#include "models/captioner.h"
 #include "train/optim/adam.h"
 
 namespace {
@@ -182,6 +185,41 @@ struct Captioner : BenchModel {
   }
 };
 
+// ---- the captioning tutorial's model (torch_models.py: CaptionerSat) ------------------
+// models::Captioner, Show, Attend and Tell, at captioner_attention's sizes: images
+// [32, 3, 64, 64], captions of 11 words (tgt_in, tgt_out [32, 12]) over V = 40.
+// CNN: 3 x (Conv3x3 pad 1 without bias, BatchNorm2d, ReLU, MaxPool 2), channels 3-32-64-128;
+// the gate beta = sigmoid(f_beta(h)), the output Linear([h; z]), cross entropy plus the
+// doubly stochastic regulariser (lambda 1).
+struct CaptionerSat : BenchModel {
+  static constexpr int64_t V = 40, B = 32, T = 12;
+  attn::models::Captioner model{attn::models::CaptionerOptions(V)
+                                    .channels({32, 64, 128})
+                                    .embedding_dim(64)
+                                    .hidden_size(256)
+                                    .attention_dim(128)
+                                    .doubly_stochastic(1.0)};
+  Tensor img;
+  attn::data::CaptionBatch batch;
+
+  CaptionerSat() {
+    register_module("model", model);
+    img = Tensor::rand({B, 3, 64, 64});
+    std::vector<attn::data::CaptionExample> examples(B);
+    std::vector<int64_t> rows(B);
+    for (int64_t b = 0; b < B; ++b) {
+      examples[b].image = b;
+      for (int64_t t = 0; t + 1 < T; ++t)  // words only: no <pad>, so every step counts
+        examples[b].ids.push_back(attn::data::kNumSpecials +
+                                  attn::global_generator().randint(V - attn::data::kNumSpecials));
+      rows[b] = b;
+    }
+    batch = attn::data::collate_captions(examples, rows);
+  }
+
+  Tensor loss() override { return model.loss(img, batch); }
+};
+
 // ---- one Transformer encoder layer (torch_models.py: SelfAttentionBlock) ---------------
 // x, y [32, 64] ids in [0, 32): Embedding(32, 128) -> encoder layer (4 heads, feed-forward
 // 512, post-norm, no dropout) -> Linear(128, 32), cross entropy per token.
@@ -226,13 +264,14 @@ struct Sagan2d : BenchModel {
 };
 
 const std::vector<std::string> kModels = {"seq2seq_bottleneck", "seq2seq_attention",
-                                          "captioner_attention", "self_attention_block",
-                                          "sagan_2d"};
+                                          "captioner_attention", "captioner_sat",
+                                          "self_attention_block", "sagan_2d"};
 
 std::unique_ptr<BenchModel> make_model(const std::string& name) {
   if (name == "seq2seq_bottleneck") return std::make_unique<Seq2Seq>(false);
   if (name == "seq2seq_attention") return std::make_unique<Seq2Seq>(true);
   if (name == "captioner_attention") return std::make_unique<Captioner>();
+  if (name == "captioner_sat") return std::make_unique<CaptionerSat>();
   if (name == "self_attention_block") return std::make_unique<SelfAttentionBlock>();
   if (name == "sagan_2d") return std::make_unique<Sagan2d>();
   std::string known;
@@ -256,6 +295,11 @@ int64_t torch_parameter_count(const std::string& name) {
     return conv(3, 32, 3) + conv(32, 64, 3) + conv(64, 128, 3) + 40 * 64 +
            2 * linear(128, 256, true) + linear(256, 128, false) + linear(128, 128, true) +
            linear(128, 1, false) + lstm(64 + 128, 256) + linear(256, 40, true);
+  if (name == "captioner_sat")  // convs without bias; BatchNorm2d's weight and bias
+    return conv(3, 32, 3) - 32 + conv(32, 64, 3) - 64 + conv(64, 128, 3) - 128 +
+           2 * (32 + 64 + 128) + 40 * 64 + lstm(64 + 128, 256) + linear(256 + 128, 40, true) +
+           linear(256, 128, false) + linear(128, 128, true) + linear(128, 1, false) +
+           2 * linear(128, 256, true) + linear(256, 1, true);
   if (name == "self_attention_block")
     return 32 * 128 + (3 * 128 * 128 + 3 * 128) + linear(128, 128, true) + linear(128, 512, true) +
            linear(512, 128, true) + 2 * 2 * 128 + linear(128, 32, true);

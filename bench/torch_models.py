@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The PyTorch peers of bench/bench_models.cpp: the five models of the model-step benchmark,
+"""The PyTorch peers of bench/bench_models.cpp: the six models of the model-step benchmark,
 built parameter for parameter as bench_models.cpp builds ours (same layers, sizes,
 registration order and parameter names), each with its fixed random batch and its loss.
 
@@ -18,6 +18,12 @@ E embedding, H hidden, C channels, A attention size, N = H W positions.
                           64x64 images -> 8x8 grid of 128; h0, c0 = tanh(Linear(mean
                           feature)); additive attention (128) over the 64 regions;
                           LSTMCell(64 + 128, 256); Linear(256, 40); B 32, T 12
+    captioner_sat         the captioning tutorial's models::Captioner (Show, Attend and Tell) at
+                          captioner_attention's sizes: Conv3x3 without bias, BatchNorm2d,
+                          ReLU, MaxPool2 per block; the gate beta = sigmoid(f_beta(h));
+                          LSTMCell(64 + 128, 256) on [emb; beta z]; Linear([h; beta z]
+                          384, 40); cross entropy (ignoring <pad> = 0) plus lambda sum_i
+                          (1 - sum_t alpha_ti)^2 / B with lambda 1; words in [4, 40)
     self_attention_block  Embedding(32, 128), one Transformer encoder layer (4 heads,
                           feed-forward 512, post-norm, no dropout), Linear(128, 32); B 32,
                           T 64
@@ -132,6 +138,50 @@ class Captioner(BenchModel):
         return F.cross_entropy(logits.reshape(-1, self.V), self.cap_out.reshape(-1))
 
 
+class CaptionerSat(BenchModel):
+    V, E, C, H, A, B, T = 40, 64, 128, 256, 128, 32, 12
+    PAD, SPECIALS = 0, 4  # attnlab's <pad> id and its count of special tokens
+
+    def __init__(self):
+        super().__init__()
+        layers, cin = [], 3
+        for cout in (32, 64, 128):
+            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                       nn.ReLU(), nn.MaxPool2d(2)]
+            cin = cout
+        self.cnn = nn.Sequential(*layers)
+        self.embedding = nn.Embedding(self.V, self.E, padding_idx=self.PAD)
+        self.decoder = nn.LSTMCell(self.E + self.C, self.H)
+        self.out = nn.Linear(self.H + self.C, self.V)
+        self.attention = AdditiveAttention(self.H, self.C, self.A)
+        self.init_h = nn.Linear(self.C, self.H)
+        self.init_c = nn.Linear(self.C, self.H)
+        self.f_beta = nn.Linear(self.H, 1)
+        self.img = torch.rand(self.B, 3, 64, 64)
+        words = torch.randint(self.SPECIALS, self.V, (self.B, self.T - 1))
+        self.cap_in = torch.cat([torch.ones(self.B, 1, dtype=torch.long), words], 1)  # <bos> = 1
+        self.cap_out = torch.cat([words, torch.full((self.B, 1), 2)], 1)  # <eos> = 2
+
+    def loss(self):
+        a = self.cnn(self.img).flatten(2).transpose(1, 2)  # [B, L, C]
+        m = a.mean(1)
+        h, c = torch.tanh(self.init_h(m)), torch.tanh(self.init_c(m))
+        Ua = self.attention.project_keys(a)  # [B, L, A]
+        logits, alphas = [], []
+        for t in range(self.T):
+            e = self.attention.W(h).unsqueeze(1) + Ua
+            alpha = torch.softmax(self.attention.v(torch.tanh(e)).squeeze(-1), dim=1)  # [B, L]
+            z = torch.sigmoid(self.f_beta(h)) * torch.bmm(alpha.unsqueeze(1), a).squeeze(1)
+            h, c = self.decoder(torch.cat([self.embedding(self.cap_in[:, t]), z], 1), (h, c))
+            logits.append(self.out(torch.cat([h, z], 1)))
+            alphas.append(alpha)
+        logits = torch.stack(logits, 1)
+        ce = F.cross_entropy(logits.reshape(-1, self.V), self.cap_out.reshape(-1),
+                             ignore_index=self.PAD)
+        received = torch.stack(alphas, 1).sum(1)  # [B, L]: every step is a real word here
+        return ce + ((1 - received) ** 2).sum() / self.B
+
+
 class SelfAttentionBlock(BenchModel):
     V, D, B, T = 32, 128, 32, 64
 
@@ -187,6 +237,7 @@ MODELS = {
     "seq2seq_bottleneck": lambda: Seq2Seq(attention=False),
     "seq2seq_attention": lambda: Seq2Seq(attention=True),
     "captioner_attention": Captioner,
+    "captioner_sat": CaptionerSat,
     "self_attention_block": SelfAttentionBlock,
     "sagan_2d": Sagan2d,
 }

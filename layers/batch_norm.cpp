@@ -19,6 +19,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
 
@@ -76,19 +77,24 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
   const int64_t n = d.B * d.S;
   std::vector<double> mu(size_t(d.C)), var(size_t(d.C));
   const real* px = x.data();
+  Tensor y = Tensor::uninitialized(x.shape());
+  Tensor x_hat = Tensor::uninitialized(x.shape());  // saved for the backward
+  real* py = y.data();
+  real* ph = x_hat.data();
   if (training) {
-    // Statistics in double: the variance is a difference of nearby numbers.
+    // Each row (one image's channel c, S values) is summed with the SIMD kernels; the rows'
+    // sums meet in double. The variance takes a second pass over x - mu (kept in x_hat for
+    // now), not E[x^2] - mu^2, which loses everything when |mu| >> std.
     for (int64_t c = 0; c < d.C; ++c) {
       double s = 0;
-      for (int64_t b = 0; b < d.B; ++b)
-        for (int64_t k = 0; k < d.S; ++k) s += px[(b * d.C + c) * d.S + k];
+      for (int64_t b = 0; b < d.B; ++b) s += simd::sum(px + (b * d.C + c) * d.S, d.S);
       mu[size_t(c)] = s / double(n);
       double v = 0;
-      for (int64_t b = 0; b < d.B; ++b)
-        for (int64_t k = 0; k < d.S; ++k) {
-          const double e = px[(b * d.C + c) * d.S + k] - mu[size_t(c)];
-          v += e * e;
-        }
+      for (int64_t b = 0; b < d.B; ++b) {
+        const int64_t off = (b * d.C + c) * d.S;
+        simd::add_scalar(px + off, static_cast<real>(-mu[size_t(c)]), ph + off, d.S);
+        v += simd::dot(ph + off, ph + off, d.S);
+      }
       var[size_t(c)] = v / double(n);
     }
     update_running(running_mean, running_var, mu, var, n, momentum);
@@ -96,25 +102,26 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
     for (int64_t c = 0; c < d.C; ++c) {
       mu[size_t(c)] = running_mean.data()[c];
       var[size_t(c)] = running_var.data()[c];
+      for (int64_t b = 0; b < d.B; ++b) {
+        const int64_t off = (b * d.C + c) * d.S;
+        simd::add_scalar(px + off, static_cast<real>(-mu[size_t(c)]), ph + off, d.S);
+      }
     }
   }
   std::vector<real> rstd(size_t(d.C));
   for (int64_t c = 0; c < d.C; ++c) rstd[size_t(c)] = real(1.0 / std::sqrt(var[size_t(c)] + eps));
 
-  Tensor y = Tensor::uninitialized(x.shape());
-  Tensor x_hat = Tensor::uninitialized(x.shape());  // saved for the backward
+  // x_hat = (x - mu) rstd, y = x_hat gamma + beta, row by row.
   const real* pw = weight.defined() ? weight.data() : nullptr;
   const real* pb = bias.defined() ? bias.data() : nullptr;
   for (int64_t b = 0; b < d.B; ++b)
     for (int64_t c = 0; c < d.C; ++c) {
       const int64_t off = (b * d.C + c) * d.S;
-      const double m = mu[size_t(c)];
       const real g = pw ? pw[c] : real(1), be = pb ? pb[c] : real(0);
-      for (int64_t k = 0; k < d.S; ++k) {
-        const real h = static_cast<real>((px[off + k] - m) * rstd[size_t(c)]);
-        x_hat.data()[off + k] = h;
-        y.data()[off + k] = h * g + be;
-      }
+      simd::mul_scalar(ph + off, rstd[size_t(c)], ph + off, d.S);
+      real* yr = py + off;
+      const real* hr = ph + off;
+      for (int64_t k = 0; k < d.S; ++k) yr[k] = hr[k] * g + be;
     }
 
   std::vector<Tensor> inputs{x};
@@ -128,29 +135,30 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
         const real* ph = x_hat.data();
         const real* pw = has_w ? weight.data() : nullptr;
         Tensor gx = Tensor::uninitialized(gy.shape());
+        real* pgx = gx.data();
         std::vector<double> sum_dy(size_t(d.C), 0.0), sum_dy_xhat(size_t(d.C), 0.0);
         for (int64_t b = 0; b < d.B; ++b)
           for (int64_t c = 0; c < d.C; ++c) {
             const int64_t off = (b * d.C + c) * d.S;
-            for (int64_t k = 0; k < d.S; ++k) {
-              sum_dy[size_t(c)] += pg[off + k];
-              sum_dy_xhat[size_t(c)] += double(pg[off + k]) * ph[off + k];
-            }
+            sum_dy[size_t(c)] += simd::sum(pg + off, d.S);
+            sum_dy_xhat[size_t(c)] += simd::dot(pg + off, ph + off, d.S);
           }
-        for (int64_t b = 0; b < d.B; ++b)
-          for (int64_t c = 0; c < d.C; ++c) {
+        for (int64_t c = 0; c < d.C; ++c) {
+          // dx = (rstd / n)(n dy_hat - sum dy_hat - x_hat sum dy_hat x_hat) with dy_hat = g dy
+          // (gamma is per channel, so sum dy_hat = g sum dy): dx = a dy + b0 + b1 x_hat.
+          const double g = pw ? pw[c] : 1.0, r = rstd[size_t(c)];
+          const real a = static_cast<real>(g * r);
+          const real b0 = training ? static_cast<real>(-g * r * sum_dy[size_t(c)] / double(n)) : 0;
+          const real b1 =
+              training ? static_cast<real>(-g * r * sum_dy_xhat[size_t(c)] / double(n)) : 0;
+          for (int64_t b = 0; b < d.B; ++b) {
             const int64_t off = (b * d.C + c) * d.S;
-            const double g = pw ? pw[c] : real(1), r = rstd[size_t(c)];
-            for (int64_t k = 0; k < d.S; ++k) {
-              const double dyh = g * pg[off + k];
-              // sum dy_hat = g sum dy and sum dy_hat x_hat = g sum dy x_hat: gamma is per channel.
-              gx.data()[off + k] =
-                  training ? static_cast<real>(r / double(n) *
-                                               (double(n) * dyh - g * sum_dy[size_t(c)] -
-                                                ph[off + k] * g * sum_dy_xhat[size_t(c)]))
-                           : static_cast<real>(dyh * r);
-            }
+            const real* gr = pg + off;
+            const real* hr = ph + off;
+            real* out = pgx + off;
+            for (int64_t k = 0; k < d.S; ++k) out[k] = a * gr[k] + b0 + b1 * hr[k];
           }
+        }
         std::vector<Tensor> grads{gx};
         if (has_w) {
           Tensor gw = Tensor::uninitialized({d.C});
