@@ -61,8 +61,9 @@ Tensor relu(const Tensor& x) {
   Tensor y = empty_like_checked(x, "relu");
   simd::relu(x.data(), y.data(), x.numel());
   return record("relu", y, {x}, [y = y.detach()](const Tensor& g) {
-    const real* py = y.data();
-    return std::vector<Tensor>{chain(g, [py](int64_t i) { return real(py[i] > 0); })};
+    Tensor gx = Tensor::uninitialized(g.shape());
+    simd::relu_backward(y.data(), g.data(), gx.data(), g.numel());
+    return std::vector<Tensor>{gx};
   });
 }
 

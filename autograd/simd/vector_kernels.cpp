@@ -250,6 +250,14 @@ void relu(const T* x, T* y, int64_t n) {
 }
 
 template <typename T>
+void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
+  for_each<T>(n, [&](auto v, int64_t i) {
+    using V = decltype(v);
+    V::store(gx + i, V::select_lt(V::zero(), V::load(y + i), V::load(g + i), V::zero()));
+  });
+}
+
+template <typename T>
 void softmax_row(const T* x, T* y, int64_t n) {
   if (n <= 0) return;
   const T m = max(x, n);
@@ -284,6 +292,7 @@ void softmax_row(const T* x, T* y, int64_t n) {
   template void tanh<T>(const T*, T*, int64_t);          \
   template void sigmoid<T>(const T*, T*, int64_t);       \
   template void relu<T>(const T*, T*, int64_t);          \
+  template void relu_backward<T>(const T*, const T*, T*, int64_t); \
   template void softmax_row<T>(const T*, T*, int64_t);
 
 ATTN_INSTANTIATE_VECTOR_KERNELS(float)
@@ -353,6 +362,10 @@ void sigmoid(const T* x, T* y, int64_t n) {
 template <typename T>
 void relu(const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = T(0) > x[i] ? T(0) : x[i];  // NaN stays NaN
+}
+template <typename T>
+void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gx[i] = y[i] > T(0) ? g[i] : T(0);
 }
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n) {

@@ -51,6 +51,11 @@ void sigmoid(const T* x, T* y, int64_t n);
 template <typename T>
 void relu(const T* x, T* y, int64_t n);
 
+// The gradient through relu, from its output y: gx[i] = g[i] where y[i] > 0, else 0 (so a
+// NaN g at a clipped position gives 0, as PyTorch's threshold_backward). gx may be g.
+template <typename T>
+void relu_backward(const T* y, const T* g, T* gx, int64_t n);
+
 // y = softmax(x) over one row of n: y[i] = exp(x[i] - m) / sum_j exp(x[j] - m), m = max x,
 // so that no exp overflows (the "stable" softmax). y may be x.
 template <typename T>
@@ -85,6 +90,8 @@ template <typename T>
 void sigmoid(const T* x, T* y, int64_t n);
 template <typename T>
 void relu(const T* x, T* y, int64_t n);
+template <typename T>
+void relu_backward(const T* y, const T* g, T* gx, int64_t n);
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n);
 }  // namespace ref

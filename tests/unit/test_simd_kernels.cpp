@@ -204,6 +204,32 @@ TYPED_TEST(SimdKernels, TranscendentalsMatchReference) {
       }
 }
 
+// relu's gradient passes g where y > 0 and is 0 elsewhere: at y = 0 exactly, at a NaN y,
+// and even where g is NaN or infinite, as PyTorch's threshold_backward.
+TYPED_TEST(SimdKernels, ReluBackwardMatchesReference) {
+  using T = TypeParam;
+  for (int64_t n : kSizes)
+    for (int off : kOffsets) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " offset=" + std::to_string(off));
+      Buf<T> y(n, off, -1, 1, 21), g(n, off, -2, 2, 22), got(n, off, 0, 1, 23),
+          want(n, off, 0, 1, 24);
+      relu_backward(y.p, g.p, got.p, n);
+      ref::relu_backward(y.p, g.p, want.p, n);
+      EXPECT_TRUE(close(got.p, want.p, n, [](int64_t) { return 0.0; }));
+    }
+  const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+  const T y[] = {T(0), T(-1), nan, T(2), T(-3), T(1e-30)};
+  const T g[] = {T(5), T(5), T(5), T(5), nan, inf};
+  T gx[6];
+  relu_backward(y, g, gx, 6);
+  EXPECT_EQ(gx[0], T(0));
+  EXPECT_EQ(gx[1], T(0));
+  EXPECT_EQ(gx[2], T(0));
+  EXPECT_EQ(gx[3], T(5));
+  EXPECT_EQ(gx[4], T(0));
+  EXPECT_EQ(gx[5], inf);
+}
+
 TYPED_TEST(SimdKernels, ExpEdgeValues) {
   using T = TypeParam;
   const T inf = std::numeric_limits<T>::infinity();
