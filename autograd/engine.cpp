@@ -10,12 +10,15 @@
 //    (or, for a leaf, into leaf.grad) — summed, because a tensor used twice
 //    receives a gradient from each use.
 // 3. Unless retain_graph, a visited node lets go of its saved tensors.
+// With the profiler on, each backward function is timed under its node's name, and the rest
+// (ordering, summing gradients) as "backward_engine".
 #include <unordered_set>
 
 #include "autograd/error.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn {
@@ -56,6 +59,7 @@ struct Engine {
 
   static void run(const Tensor& root, const Tensor& seed, bool retain_graph) {
     NoGradGuard no_grad;  // the backward pass builds no graph of its own
+    profiler::Scope profile("backward_engine", /*backward=*/true);
     if (root.is_leaf()) {
       accumulate_leaf(root.impl(), seed);
       return;
@@ -83,7 +87,11 @@ struct Engine {
         if (!retain_graph) node->backward_ = nullptr;
         continue;
       }
-      std::vector<Tensor> gins = node->backward_(gouts);
+      std::vector<Tensor> gins;
+      {
+        profiler::Scope profile(node->op_.c_str(), /*backward=*/true);
+        gins = node->backward_(gouts);
+      }
       ATTN_CHECK(gins.size() == node->inputs_.size(), "backward of '", node->op_, "' returned ",
                  gins.size(), " gradients for ", node->inputs_.size(), " inputs");
       for (size_t i = 0; i < gins.size(); ++i) {

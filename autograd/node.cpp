@@ -2,6 +2,7 @@
 
 #include "autograd/error.h"
 #include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -49,6 +50,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 
 std::vector<Tensor> record_multi(const char* op, std::vector<Tensor> outs,
                                  std::vector<Tensor> inputs, BackwardFn backward) {
+  profiler::note_record(op);  // with the profiler on: did this op open its scope?
   if (!grad_enabled() || !any_requires_grad(inputs)) return outs;
   std::vector<Shape> shapes;
   for (const Tensor& o : outs) shapes.push_back(o.shape());

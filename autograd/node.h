@@ -6,6 +6,7 @@
 // Writing an op (see autograd/ops/*.cpp for many examples):
 //
 //   Tensor tanh(const Tensor& x) {
+//     ATTN_PROFILE_OP("tanh");   // autograd/profiler.h: times the op under its node's name
 //     Tensor y = Tensor::empty(x.shape());
 //     ... y = tanh(x) elementwise ...
 //     return record("tanh", y, {x}, [y = y.detach()](const Tensor& gy) {

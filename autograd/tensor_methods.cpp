@@ -3,10 +3,12 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
 Tensor Tensor::clone() const {
+  ATTN_PROFILE_OP("clone");
   check_defined("clone");
   Tensor out = Tensor::uninitialized(shape());
   out.copy_(*this);

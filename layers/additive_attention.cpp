@@ -16,6 +16,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
@@ -109,6 +110,7 @@ std::vector<Tensor> additive_attention_backward(const Tensor& dcontext, const Te
 
 AttentionOutput additive_attention_fused(const Tensor& Ws, const Tensor& Uh, const Tensor& v,
                                          const Tensor& keys, const Tensor& mask) {
+  ATTN_PROFILE_OP("additive_attention_fused");
   const auto [B, S, A, D] = check_additive("additive_attention_fused", Ws, Uh, v, keys, mask);
   Tensor Z = Tensor::empty({B, S, A});
   Tensor alpha = Tensor::empty({B, S});

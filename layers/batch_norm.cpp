@@ -19,6 +19,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
@@ -72,6 +73,7 @@ void update_running(Tensor rm, Tensor rv, const std::vector<double>& mu,
 Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                     const Tensor& weight, const Tensor& bias, bool training, double momentum,
                     double eps) {
+  ATTN_PROFILE_OP("batch_norm2d");
   const Dims d = check_batch_norm("batch_norm2d", x, running_mean, running_var, weight, bias,
                                   training, momentum, eps);
   const int64_t n = d.B * d.S;

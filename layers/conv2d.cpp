@@ -38,6 +38,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/parallel.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vector_kernels.h"
 #include "layers/init.h"
@@ -227,6 +228,7 @@ std::vector<Tensor> scratch(int count, int64_t size) {
 
 Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& weight,
                    const Tensor& bias, Size2 stride, Size2 padding) {
+  ATTN_PROFILE_OP("conv2d");
   const ConvGeometry g = check_conv2d(op, layer, x, weight, bias, stride, padding);
   const int64_t K = g.K(), N = g.N(), O = g.O;
   Tensor y = Tensor::uninitialized({g.B, O, g.Ho, g.Wo});  // the gemm writes every element
@@ -344,6 +346,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 s
 // term W x sends dy W to x's pixel and dy x to W's tap.
 Tensor conv2d_naive(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
                     Size2 padding) {
+  ATTN_PROFILE_OP("conv2d_naive");
   const ConvGeometry g = check_conv2d("conv2d_naive", false, x, weight, bias, stride, padding);
   Tensor y = Tensor::empty({g.B, g.O, g.Ho, g.Wo});
   const real* px = x.data();

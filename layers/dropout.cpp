@@ -4,6 +4,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "autograd/random.h"
 
 namespace attn::nn {
@@ -16,6 +17,7 @@ void check_p(double p, const char* op) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, double p, bool training) {
+  ATTN_PROFILE_OP("dropout");
   check_p(p, "dropout");
   ATTN_CHECK(x.defined(), "dropout: the input is undefined");
   if (!training || p == 0.0) return x;

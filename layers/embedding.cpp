@@ -10,6 +10,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "layers/init.h"
 
 namespace attn::nn {
@@ -36,6 +37,7 @@ int64_t normalized_padding_idx(int64_t idx, int64_t V, const char* op) {
 }  // namespace
 
 Tensor embedding(const Tensor& ids, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  ATTN_PROFILE_OP("embedding");
   ATTN_CHECK(ids.defined() && weight.defined(), "embedding: an input is undefined");
   ATTN_CHECK(weight.dim() == 2, "embedding: weight of shape ", shape_str(weight.shape()),
              " must be 2-D [num_embeddings, embedding_dim]");

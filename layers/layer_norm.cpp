@@ -21,6 +21,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace attn::nn {
 
@@ -52,6 +53,7 @@ int64_t check_layer_norm(const char* op, const Tensor& x, const Shape& S, const 
 
 Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const Tensor& bias,
                   double eps) {
+  ATTN_PROFILE_OP("layer_norm");
   const int64_t N = check_layer_norm("layer_norm", x, S, weight, bias, eps);
   const int64_t M = N > 0 ? x.numel() / N : 0;
   Tensor y = Tensor::empty(x.shape());

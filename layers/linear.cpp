@@ -16,6 +16,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vector_kernels.h"
 #include "layers/init.h"
@@ -23,6 +24,7 @@
 namespace attn::nn {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  ATTN_PROFILE_OP("linear");
   ATTN_CHECK(x.defined() && weight.defined(), "linear: an input is undefined");
   ATTN_CHECK(weight.dim() == 2, "linear: weight of shape ", shape_str(weight.shape()),
              " must be 2-D [out_features, in_features]");

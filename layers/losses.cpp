@@ -8,6 +8,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
@@ -88,6 +89,7 @@ Tensor reduce_loss(const Tensor& loss, Reduction r, int64_t count) {
 //   dl/dx_c = p_c - (1 - eps) [c == t] - eps/V,
 // times the gradient that reaches l (g, g / count for Mean, or g_n for None).
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& opt) {
+  ATTN_PROFILE_OP("cross_entropy");
   const double eps = opt.label_smoothing();
   ATTN_CHECK(eps >= 0.0 && eps <= 1.0, "cross_entropy: label_smoothing ", eps,
              " is outside [0, 1]");
@@ -223,6 +225,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions&
 // Backward: dl/dx = s - y,  dl/dy = -x.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
                                         const BCEWithLogitsOptions& opt) {
+  ATTN_PROFILE_OP("binary_cross_entropy_with_logits");
   ATTN_CHECK(logits.defined() && targets.defined(),
              "binary_cross_entropy_with_logits: an input is undefined");
   ATTN_CHECK(logits.shape() == targets.shape(),

@@ -39,6 +39,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vector_kernels.h"
 
@@ -153,6 +154,7 @@ void step_backward_dh(int64_t B, int64_t H, const real* da, const real* w_hh, co
 
 std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, const Tensor& c,
                                           const Tensor& w_hh, const Tensor& mask) {
+  ATTN_PROFILE_OP("lstm_cell_fused");
   const auto [B, H] = check_lstm_step("lstm_cell_fused", gx, h, c, w_hh, mask);
   const int64_t G = 4 * H;
   Tensor acts = Tensor::empty({B, G});  // a, then activated in place: i | f | g | o
@@ -190,6 +192,7 @@ std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, con
 
 LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tensor& c0,
                                  const Tensor& w_hh, const Tensor& mask, bool reverse) {
+  ATTN_PROFILE_OP("lstm_sequence_fused");
   ATTN_CHECK(gx.defined() && gx.dim() == 3, "lstm_sequence_fused: gx of shape ",
              gx.defined() ? shape_str(gx.shape()) : "undefined", " must be [B, T, 4H]");
   const int64_t B = gx.size(0), T = gx.size(1);

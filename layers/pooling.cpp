@@ -21,6 +21,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 
 namespace attn::nn {
 
@@ -79,6 +80,7 @@ inline bool worth_threads(int64_t work) {
 }
 
 Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
+  ATTN_PROFILE_OP("max_pool2d");
   const PoolGeometry g = check_pool(op, x, kernel, stride, padding);
   Tensor y = Tensor::uninitialized({x.size(0), x.size(1), g.Ho, g.Wo});  // one write per output
   const int64_t HW = g.H * g.W, N = g.Ho * g.Wo;
@@ -175,6 +177,7 @@ struct Window {
 template <typename WindowOf>
 Tensor avg_pool_windows(const char* op, const Tensor& x, int64_t Ho, int64_t Wo, WindowOf window,
                         std::vector<real> inv_div) {
+  ATTN_PROFILE_OP(op);
   const int64_t P = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
   const int64_t HW = H * W, N = Ho * Wo;
   Tensor y = Tensor::uninitialized({x.size(0), x.size(1), Ho, Wo});  // one write per output

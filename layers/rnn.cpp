@@ -16,6 +16,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vector_kernels.h"
 #include "layers/init.h"
@@ -53,6 +54,7 @@ StepSizes check_rnn_step(const char* op, const Tensor& gx, const Tensor& h, cons
 
 Tensor rnn_tanh_cell_fused(const Tensor& gx, const Tensor& h, const Tensor& w_hh,
                            const Tensor& mask) {
+  ATTN_PROFILE_OP("rnn_tanh_cell_fused");
   const auto [B, H] = check_rnn_step("rnn_tanh_cell_fused", gx, h, w_hh, mask);
   Tensor h1 = Tensor::empty({B, H});
   real* ph1 = h1.data();
@@ -109,6 +111,7 @@ Tensor rnn_tanh_cell_composed(const Tensor& gx, const Tensor& h, const Tensor& w
 // ---- time-step plumbing ----------------------------------------------------
 
 std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
+  ATTN_PROFILE_OP("unbind");
   ATTN_CHECK(x.defined(), "unbind: the input is undefined");
   const Shape xs = x.shape();
   const int64_t d = normalize_dim(dim, x.dim(), "unbind");
@@ -145,6 +148,7 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
 }
 
 Tensor stack_time(const std::vector<Tensor>& hs, const Tensor& out_mask) {
+  ATTN_PROFILE_OP("stack_time");
   ATTN_CHECK(!hs.empty(), "stack_time: no time steps given; expected at least one [B, N]");
   for (size_t t = 0; t < hs.size(); ++t)
     ATTN_CHECK(hs[t].defined() && hs[t].dim() == 2 && hs[t].shape() == hs[0].shape(),

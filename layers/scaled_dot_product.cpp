@@ -36,6 +36,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/profiler.h"
 #include "autograd/random.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vector_kernels.h"
@@ -167,6 +168,7 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
                       const Tensor& V, Layout<int64_t> lq, Layout<int64_t> lk, Layout<int64_t> lv,
                       Layout<int64_t> lo, const Shape& out_shape, const AttentionMask& mask,
                       double dropout_p, real c) {
+  ATTN_PROFILE_OP(op);
   // Layout<int64_t> carries only the strides (p unused); the pointers come from the tensors.
   auto view = [](const Tensor& t, const Layout<int64_t>& l) {
     return Layout<const real*>{t.data(), l.sb, l.sh, l.ld};

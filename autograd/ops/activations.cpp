@@ -10,6 +10,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn {
@@ -36,6 +37,7 @@ Tensor empty_like_checked(const Tensor& x, const char* op) {
 
 // ---- y = tanh(x):  dy/dx = 1 - tanh(x)^2 = 1 - y^2 ------------------------------
 Tensor tanh(const Tensor& x) {
+  ATTN_PROFILE_OP("tanh");
   Tensor y = empty_like_checked(x, "tanh");
   simd::tanh(x.data(), y.data(), x.numel());
   return record("tanh", y, {x}, [y = y.detach()](const Tensor& g) {
@@ -46,6 +48,7 @@ Tensor tanh(const Tensor& x) {
 
 // ---- y = sigmoid(x) = 1 / (1 + e^-x):  dy/dx = e^-x / (1 + e^-x)^2 = y (1 - y) ----
 Tensor sigmoid(const Tensor& x) {
+  ATTN_PROFILE_OP("sigmoid");
   Tensor y = empty_like_checked(x, "sigmoid");
   simd::sigmoid(x.data(), y.data(), x.numel());
   return record("sigmoid", y, {x}, [y = y.detach()](const Tensor& g) {
@@ -58,6 +61,7 @@ Tensor sigmoid(const Tensor& x) {
 // At the kink x = 0 the derivative is taken as 0, as PyTorch does. y > 0 exactly
 // where x > 0, so the backward needs only y.
 Tensor relu(const Tensor& x) {
+  ATTN_PROFILE_OP("relu");
   Tensor y = empty_like_checked(x, "relu");
   simd::relu(x.data(), y.data(), x.numel());
   return record("relu", y, {x}, [y = y.detach()](const Tensor& g) {
@@ -72,6 +76,7 @@ Tensor relu(const Tensor& x) {
 // Product rule: dy/dx = Phi(x) + x phi(x).
 // (The exact erf form, PyTorch's default; not the tanh approximation of GPT-2.)
 Tensor gelu(const Tensor& x) {
+  ATTN_PROFILE_OP("gelu");
   Tensor y = empty_like_checked(x, "gelu");
   const real* px = x.data();
   real* py = y.data();

@@ -11,10 +11,12 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
+  ATTN_PROFILE_OP("concat");
   ATTN_CHECK(!xs.empty(), "concat: no tensors given; expected at least one");
   for (size_t i = 0; i < xs.size(); ++i)
     ATTN_CHECK(xs[i].defined(), "concat: input ", i, " is undefined");

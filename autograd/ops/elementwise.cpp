@@ -7,6 +7,7 @@
 #include "autograd/node.h"
 #include "autograd/ops/broadcast_loop.h"
 #include "autograd/ops/reduce.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -73,6 +74,7 @@ Tensor reduce_to(const Tensor& g, const Shape& shape) {
 
 // ---- a + b:  d/da = 1, d/db = 1 ----------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("add");
   Tensor out = map2("add", a, b, [](real x, real y) { return x + y; });
   return record("add", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return std::vector<Tensor>{reduce_to(g, sa), reduce_to(g, sb)};
@@ -81,6 +83,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 
 // ---- a - b:  d/da = 1, d/db = -1 ---------------------------------------------
 Tensor sub(const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("sub");
   Tensor out = map2("sub", a, b, [](real x, real y) { return x - y; });
   return record("sub", out, {a, b}, [sa = a.shape(), sb = b.shape()](const Tensor& g) {
     return std::vector<Tensor>{reduce_to(g, sa), reduce_to(neg(g), sb)};
@@ -89,6 +92,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 // ---- a * b:  d/da = b, d/db = a ----------------------------------------------
 Tensor mul(const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("mul");
   Tensor out = map2("mul", a, b, [](real x, real y) { return x * y; });
   return record("mul", out, {a, b}, [a, b](const Tensor& g) {
     return std::vector<Tensor>{a.requires_grad() ? reduce_to(mul(g, b), a.shape()) : Tensor(),
@@ -98,6 +102,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 // ---- a / b:  d/da = 1/b, d/db = -a/b^2 ---------------------------------------
 Tensor div(const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("div");
   Tensor out = map2("div", a, b, [](real x, real y) { return x / y; });
   return record("div", out, {a, b}, [a, b](const Tensor& g) {
     Tensor ga, gb;
@@ -109,12 +114,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 // ---- -a:  d/da = -1 -----------------------------------------------------------
 Tensor neg(const Tensor& a) {
+  ATTN_PROFILE_OP("neg");
   Tensor out = map1("neg", a, [](real x) { return -x; });
   return record("neg", out, {a}, [](const Tensor& g) { return std::vector<Tensor>{neg(g)}; });
 }
 
 // ---- a^p:  d/da = p a^(p-1) ---------------------------------------------------
 Tensor pow(const Tensor& a, real p) {
+  ATTN_PROFILE_OP("pow");
   Tensor out = map1("pow", a, [p](real x) { return std::pow(x, p); });
   return record("pow", out, {a}, [a, p](const Tensor& g) {
     Tensor local = map1("pow", a, [p](real x) { return p * std::pow(x, p - 1); });
@@ -124,6 +131,7 @@ Tensor pow(const Tensor& a, real p) {
 
 // ---- exp(a):  d/da = exp(a) = y -----------------------------------------------
 Tensor exp(const Tensor& a) {
+  ATTN_PROFILE_OP("exp");
   Tensor y = map1("exp", a, [](real x) { return std::exp(x); });
   return record("exp", y, {a},
                 [y = y.detach()](const Tensor& g) { return std::vector<Tensor>{mul(g, y)}; });
@@ -131,12 +139,14 @@ Tensor exp(const Tensor& a) {
 
 // ---- log(a):  d/da = 1/a ------------------------------------------------------
 Tensor log(const Tensor& a) {
+  ATTN_PROFILE_OP("log");
   Tensor y = map1("log", a, [](real x) { return std::log(x); });
   return record("log", y, {a}, [a](const Tensor& g) { return std::vector<Tensor>{div(g, a)}; });
 }
 
 // ---- sqrt(a):  d/da = 1 / (2 sqrt(a)) = 1 / (2y) ------------------------------
 Tensor sqrt(const Tensor& a) {
+  ATTN_PROFILE_OP("sqrt");
   Tensor y = map1("sqrt", a, [](real x) { return std::sqrt(x); });
   return record("sqrt", y, {a}, [y = y.detach()](const Tensor& g) {
     return std::vector<Tensor>{div(g, mul(y, Tensor::scalar(2)))};
@@ -145,6 +155,7 @@ Tensor sqrt(const Tensor& a) {
 
 // ---- |a|:  d/da = sign(a) (0 at the kink a = 0, as PyTorch) -------------------
 Tensor abs(const Tensor& a) {
+  ATTN_PROFILE_OP("abs");
   Tensor y = map1("abs", a, [](real x) { return std::abs(x); });
   return record("abs", y, {a}, [a](const Tensor& g) {
     Tensor sign = map1("abs", a, [](real x) { return real((x > 0) - (x < 0)); });
@@ -154,6 +165,7 @@ Tensor abs(const Tensor& a) {
 
 // ---- clamp(a, lo, hi):  d/da = 1 where lo <= a <= hi, else 0 -------------------
 Tensor clamp(const Tensor& a, real lo, real hi) {
+  ATTN_PROFILE_OP("clamp");
   ATTN_CHECK(lo <= hi, "clamp: lo ", lo, " is greater than hi ", hi);
   Tensor y = map1("clamp", a, [lo, hi](real x) { return std::min(std::max(x, lo), hi); });
   return record("clamp", y, {a}, [a, lo, hi](const Tensor& g) {

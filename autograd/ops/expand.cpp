@@ -5,10 +5,12 @@
 #include "autograd/ops/broadcast_loop.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
 Tensor expand(const Tensor& x, const Shape& shape) {
+  ATTN_PROFILE_OP("expand");
   ATTN_CHECK(x.defined(), "expand: the input is undefined");
   ATTN_CHECK(
       shape.size() >= x.shape().size() && broadcast_shapes(x.shape(), shape, "expand") == shape,

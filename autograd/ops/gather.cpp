@@ -18,6 +18,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/indexing.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -39,6 +40,7 @@ int64_t checked_index(real v, int64_t size, int64_t dim, const char* op, const W
 }  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  ATTN_PROFILE_OP("gather");
   ATTN_CHECK(x.defined() && index.defined(), "gather: an input is undefined");
   const Shape& xs = x.shape();
   const Shape& is = index.shape();
@@ -84,6 +86,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  ATTN_PROFILE_OP("index_select");
   ATTN_CHECK(x.defined() && index.defined(), "index_select: an input is undefined");
   const Shape& xs = x.shape();
   const int64_t d = normalize_dim(dim, x.dim(), "index_select");

@@ -14,10 +14,12 @@
 #include "autograd/ops/broadcast_loop.h"
 #include "autograd/ops/indexing.h"
 #include "autograd/ops/reduce.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, real value) {
+  ATTN_PROFILE_OP("masked_fill");
   ATTN_CHECK(x.defined() && mask.defined(), "masked_fill: an input is undefined");
   const Shape& xs = x.shape();
   const Shape& ms = mask.shape();
@@ -53,6 +55,7 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, real value) {
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("where");
   ATTN_CHECK(cond.defined() && a.defined() && b.defined(), "where: an input is undefined");
   const Shape shape =
       broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");

@@ -20,6 +20,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/gemm.h"
 
 namespace attn {
@@ -267,6 +268,7 @@ void grad_b_product(const MatmulPlan& pl, const std::vector<int64_t>& sc, const 
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  ATTN_PROFILE_OP("matmul");
   ATTN_CHECK(a.defined() && b.defined(), "matmul: an operand is undefined");
   const MatmulPlan pl = plan(a.shape(), b.shape());
   const std::vector<int64_t> sc = batch_strides(pl.batch, pl.batch.size());  // c: never broadcast

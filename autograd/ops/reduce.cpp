@@ -12,6 +12,7 @@
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/reduce_shape.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -93,6 +94,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) 
 // term is 0 because the deviations sum to zero, so dL/dx = dL/dvar * 2 d / (N' - c).
 // With unbiased and N' = 1 the value and gradient are 0/0 = NaN, as in PyTorch.
 Tensor var(const Tensor& x, const std::vector<int64_t>& dims_in, bool unbiased, bool keepdim) {
+  ATTN_PROFILE_OP("var");
   ATTN_CHECK(x.defined(), "var: the input is undefined");
   std::vector<int64_t> dims = dims_in;
   const Shape kept = detail::reduced_shape(x.shape(), dims, "var");
@@ -121,6 +123,7 @@ Tensor var(const Tensor& x, const std::vector<int64_t>& dims_in, bool unbiased, 
 // The max is x at one position j*, so dy/dx[o, j, i] = 1 if j == j* else 0: the
 // gradient goes to the (first) argmax and every other element gets none.
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  ATTN_PROFILE_OP("max");
   int64_t d = 0;
   const detail::AlongDim a = reduction_along(x, dim, "max", d);
   std::vector<int64_t> arg = argmax_along(x.data(), a);
@@ -144,6 +147,7 @@ Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
 // ---- argmax(x, dim): the first j of the max, as a whole number --------------------------
 // Piecewise constant, so it has no gradient: the result is outside the graph.
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  ATTN_PROFILE_OP("argmax");  // no node, but time a decoder spends
   int64_t d = 0;
   const detail::AlongDim a = reduction_along(x, dim, "argmax", d);
   const std::vector<int64_t> arg = argmax_along(x.data(), a);

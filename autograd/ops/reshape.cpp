@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -34,6 +35,7 @@ Shape infer_shape(const Shape& from, Shape to, const char* op) {
 }
 
 Tensor view_as(const char* op, const Tensor& x, const Shape& shape) {
+  ATTN_PROFILE_OP(op);
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->storage = x.impl()->storage;

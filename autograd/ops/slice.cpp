@@ -13,6 +13,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -45,6 +46,7 @@ SliceGeometry slice_geometry(const Shape& s, int64_t d, int64_t start, int64_t e
 }  // namespace
 
 Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end, int64_t step) {
+  ATTN_PROFILE_OP("slice");
   ATTN_CHECK(x.defined(), "slice: the input is undefined");
   const Shape& xs = x.shape();
   const int64_t d = normalize_dim(dim, x.dim(), "slice");

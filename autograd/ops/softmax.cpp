@@ -29,6 +29,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/reduce_shape.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn {
@@ -166,6 +167,7 @@ void log_softmax_backward(const real* y, const real* dy, real* dx, const AlongDi
 template <typename Forward, typename Backward>
 Tensor along_dim_op(const char* op, const Tensor& x, int64_t dim, Forward forward,
                     Backward backward) {
+  ATTN_PROFILE_OP(op);
   ATTN_CHECK(x.defined(), op, ": the input is undefined");
   const AlongDim a = detail::along_dim(x.shape(), detail::checked_dim(x.shape(), dim, op));
   Tensor y = Tensor::empty(x.shape());

@@ -10,6 +10,7 @@
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/reduce_shape.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -37,6 +38,7 @@ Shape drop_dims(const Shape& keep_shape, const std::vector<int64_t>& dims) {
 }  // namespace detail
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
+  ATTN_PROFILE_OP("sum_to");
   ATTN_CHECK(broadcast_shapes(shape, x.shape(), "sum_to") == x.shape(), "sum_to: shape ",
              shape_str(shape), " does not broadcast to ", shape_str(x.shape()));
   Tensor out = Tensor::zeros(shape);
@@ -60,6 +62,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
 }
 
 Tensor sum(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepdim) {
+  ATTN_PROFILE_OP("sum");
   ATTN_CHECK(x.defined(), "sum: the input is undefined");
   std::vector<int64_t> dims = dims_in;
   const Shape kept = detail::reduced_shape(x.shape(), dims, "sum");

@@ -11,6 +11,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -137,6 +138,7 @@ std::vector<int64_t> check_permutation(const Shape& s, const std::vector<int64_t
 }
 
 Tensor permute_impl(const char* op, const Tensor& x, const std::vector<int64_t>& p) {
+  ATTN_PROFILE_OP(op);
   const Shape& in = x.shape();
   Shape shape(p.size());
   for (size_t k = 0; k < p.size(); ++k) shape[k] = in[p[k]];

@@ -10,6 +10,7 @@
 
 #include "autograd/error.h"
 #include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
 
 namespace attn::optim {
 
@@ -136,6 +137,7 @@ void adam_update(int64_t n, real* theta, const real* g, real* m, real* v, const 
 }  // namespace
 
 void Adam::step() {
+  ATTN_PROFILE_OP("adam_step");  // a row of the profiler's table, as an op
   NoGradGuard no_grad;
   const auto& o = options_;
   const double eta = lr(), lambda = o.weight_decay;

@@ -4,6 +4,7 @@
 
 #include "autograd/error.h"
 #include "autograd/grad_mode.h"
+#include "autograd/profiler.h"
 
 namespace attn::optim {
 
@@ -23,6 +24,7 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions options)
 }
 
 void SGD::step() {
+  ATTN_PROFILE_OP("sgd_step");  // a row of the profiler's table, as an op
   NoGradGuard no_grad;
   const real eta = static_cast<real>(lr());
   const real lambda = static_cast<real>(options_.weight_decay);

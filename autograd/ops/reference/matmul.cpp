@@ -4,6 +4,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/shape_ops.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
@@ -11,6 +12,7 @@ namespace {
 
 // The loops themselves: A [n, M, K] x B [n, K, N] -> C [n, M, N], one product per item i.
 Tensor matmul_loops(const Tensor& A, const Tensor& B) {
+  ATTN_PROFILE_OP("reference_matmul");
   const int64_t n = A.size(0), M = A.size(1), K = A.size(2), N = B.size(2);
   Tensor C = Tensor::empty({n, M, N});
   const real *a = A.data(), *b = B.data();

@@ -8,10 +8,12 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops/reduce_shape.h"
+#include "autograd/profiler.h"
 
 namespace attn {
 
 Tensor reference_softmax(const Tensor& x, int64_t dim) {
+  ATTN_PROFILE_OP("reference_softmax");
   ATTN_CHECK(x.defined(), "reference_softmax: the input is undefined");
   // x seen as [outer, n, inner]: row (o, i) is the n elements x[o, 0..n-1, i].
   const detail::AlongDim a =
