@@ -24,16 +24,16 @@
 //   canvas, grid           the scenes: pixels per side, grid cells per side         48, 3
 //   max_objects            objects in a training (and val, novel) scene: 2..max     3
 //   test_objects           objects in a crowded scene (more than training shows)    4
-//   train_scenes           training scenes, 5 reference captions each               3000 / 800
-//   test_scenes            scenes in each of val, novel and crowded                  300 / 150
-//   epochs                 passes over the training captions                         10 / 5
+//   train_scenes           training scenes, 5 reference captions each               2000 / 600
+//   test_scenes            scenes in each of val, novel and crowded                  300 / 100
+//   epochs                 passes over the training captions                         10 / 4
 //   batch_size             captions per Adam step                                    32
 //   lr                     Adam's peak learning rate (warm-up, cosine decay)         0.004
 //   clip                   cap on the gradients' global norm                         5
 //   channels               the CNN: one conv block (3x3, BatchNorm, ReLU, 2x2 max pool)
 //                          per entry; 3 blocks make a 48 px scene a 6 x 6 grid       [16, 32, 32]
 //   embedding_dim, hidden_size, attention_dim    the decoder                        32, 64, 32
-//   doubly_stochastic      lambda of Show, Attend and Tell's regulariser             0.05
+//   doubly_stochastic      lambda of Show, Attend and Tell's regulariser             0.01
 //   compare_lambda_zero    train a second Show, Attend and Tell with lambda = 0      true
 //   max_len                the longest caption decoded (tokens, <eos> included)      16
 //   beam_width, beam_alpha beam search: k, and ranking by log p / |y|^alpha          3, 0.6
@@ -43,7 +43,7 @@
 //   explorer_images        images on the page's click-a-word explorer                8 / 4
 //   fashion                a second experiment on Fashion-MNIST composites, when
 //                          Debian's dataset-fashion-mnist is installed               true
-//   fashion_train_scenes, fashion_epochs    its (smaller) run                        1500 / 400, 8 / 4
+//   fashion_train_scenes, fashion_epochs    its (smaller) run                        1000 / 200, 6 / 3
 // With --data DIR (a captions JSON and its images, data.cpp says what DIR must hold):
 //   data_image_size        images are resized to this many pixels per side           64
 //   data_min_count         words seen fewer times become <unk>                       2
@@ -107,10 +107,16 @@ CaptionData user_data(const Settings& s, const attn::train::RunOptions& opts);
 struct Contender {
   std::string name;   // "show_tell", "show_attend_tell", "lambda_0"
   std::string label;  // for figures
-  std::unique_ptr<attn::models::Captioner> model;
-  attn::train::TrainLog log;         // the loss trained on (with the regulariser)
+  bool attention = true;
+  double lambda = 0;  // the doubly stochastic regulariser's weight
+  std::unique_ptr<attn::models::Captioner> model;  // made by train_and_evaluate
+  attn::train::TrainLog log;          // the loss trained on (with the regulariser)
   std::vector<double> cross_entropy;  // per step, the cross entropy alone
 };
+
+// The captioner of the settings: attention or not, and lambda.
+attn::models::CaptionerOptions captioner_options(const Settings& s, int64_t vocab, bool attention,
+                                                 double lambda);
 
 // Trains `c.model` on d.examples: `epochs` passes, Adam with warm-up and cosine decay, the
 // same batches for every model given the same seed.
@@ -154,12 +160,29 @@ std::vector<std::string> failure_kinds(const Generated& g, const AttributeWords&
                                        const attn::data::Scene* scene, int grid_h, int grid_w,
                                        int image_h, int image_w);
 
+// Every model's scores on every split, by model name (novel and crowded: scenes only).
+struct Scores {
+  std::map<std::string, SplitScores> val, novel, crowded;
+  std::map<std::string, nlohmann::json> beam;  // greedy vs beam on the first val images
+};
+
+// The experiment: each model made from the same initial draws (seed + 1), trained on the
+// same batches (seed + 101) for `epochs`, then decoded greedily on every split, and with
+// beam search on the first s.beam_images val images when `beam`.
+Scores train_and_evaluate(std::vector<Contender>& models, const CaptionData& d,
+                          const Settings& s, int64_t epochs, uint64_t seed, bool beam);
+
 // ---- report.cpp ----
+// The second experiment, on Fashion-MNIST composites (empty when not run).
+struct FashionRun {
+  std::unique_ptr<CaptionData> data;
+  std::vector<Contender> models;
+  Scores scores;
+};
+
 struct Results {
-  std::map<std::string, SplitScores> val, novel, crowded;  // by model name
-  std::map<std::string, nlohmann::json> beam;              // by model name
-  nlohmann::json fashion;                                  // the second experiment, or null
-  std::vector<std::string> fashion_figures;                // its files
+  Scores scores;
+  FashionRun fashion;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 

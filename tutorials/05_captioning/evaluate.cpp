@@ -2,17 +2,30 @@
 // the attributes it names, where it looked, and the ways it fails.
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 
 #include "autograd/autograd.h"
 #include "captioning.h"
 #include "train/metrics/attention_correctness.h"
 #include "train/metrics/bleu.h"
 #include "train/optim/adam.h"
+#include "train/run/text_format.h"
 #include "train/run/timing.h"
 
 using attn::Tensor;
 using attn::data::Scene;
 using nlohmann::json;
+
+attn::models::CaptionerOptions captioner_options(const Settings& s, int64_t vocab, bool attention,
+                                                 double lambda) {
+  return attn::models::CaptionerOptions(vocab)
+      .attention(attention)
+      .channels(s.channels)
+      .embedding_dim(s.embedding_dim)
+      .hidden_size(s.hidden_size)
+      .attention_dim(s.attention_dim)
+      .doubly_stochastic(lambda);
+}
 
 void fit(Contender& c, const CaptionData& d, int64_t epochs, const Settings& s, uint64_t seed) {
   c.model->train();
@@ -322,4 +335,32 @@ json beam_scores(const Contender& c, const CaptionData& d, const CaptionSplit& s
                     {"seconds", seconds}}},
           {"greedy", {{"bleu4", attn::train::corpus_bleu(refs, greedy_hyps).bleu[3]},
                       {"exact", static_cast<double>(greedy_exact) / dn}}}};
+}
+
+Scores train_and_evaluate(std::vector<Contender>& models, const CaptionData& d,
+                          const Settings& s, int64_t epochs, uint64_t seed, bool beam) {
+  Scores r;
+  for (Contender& c : models) {
+    attn::manual_seed(seed + 1);  // the same initial draws for every model
+    c.model = std::make_unique<attn::models::Captioner>(
+        captioner_options(s, d.vocab.size(), c.attention, c.lambda));
+    std::cout << "training " << c.name << " (" << c.label << ", " << c.model->num_parameters()
+              << " parameters): " << epochs << " epochs, batch " << s.batch_size << "\n";
+    fit(c, d, epochs, s, seed + 101);
+    const size_t n = c.cross_entropy.size();
+    const size_t w = std::min(n, static_cast<size_t>(c.log.steps_per_epoch));
+    std::cout << "  " << attn::train::fmt("%.1f", c.log.seconds) << " s ("
+              << attn::train::fmt("%.1f", c.log.cpu_seconds)
+              << " s of CPU), last epoch's cross entropy "
+              << attn::train::fmt("%.4f", attn::train::mean_loss(c.cross_entropy, n - w, n))
+              << "\n";
+    r.val[c.name] = evaluate(c, d, d.val, s);
+    if (d.val.grounded()) {
+      r.novel[c.name] = evaluate(c, d, d.novel, s);
+      r.crowded[c.name] = evaluate(c, d, d.crowded, s);
+    }
+    if (beam && s.beam_images > 0 && c.name != "lambda_0")
+      r.beam[c.name] = beam_scores(c, d, d.val, s.beam_images, s);
+  }
+  return r;
 }

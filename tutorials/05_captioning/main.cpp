@@ -38,17 +38,6 @@ using attn::train::fmt;
 
 namespace {
 
-attn::models::CaptionerOptions captioner_options(const Settings& s, int64_t vocab, bool attention,
-                                                 double lambda) {
-  return attn::models::CaptionerOptions(vocab)
-      .attention(attention)
-      .channels(s.channels)
-      .embedding_dim(s.embedding_dim)
-      .hidden_size(s.hidden_size)
-      .attention_dim(s.attention_dim)
-      .doubly_stochastic(lambda);
-}
-
 // ---- the lecture's step: the grid of regions, the pooled vector, one attention step -------
 
 // One val image through untrained models: the CNN's grid a [1, L, D]; Show and Tell's one
@@ -117,7 +106,7 @@ constexpr const char* kAbout =
     "shapes, with held-out combinations and crowded scenes; BLEU, exact match, attention "
     "correctness, the failures. --data DIR trains on a COCO or Karpathy captions file.";
 
-void print_scores(const std::vector<Contender>& models, const Results& r, bool grounded) {
+void print_scores(const std::vector<Contender>& models, const Scores& r, bool grounded) {
   std::cout << "\nval, greedy decoding:        BLEU-1  BLEU-2  BLEU-3  BLEU-4   exact\n";
   for (const Contender& c : models) {
     const SplitScores& v = r.val.at(c.name);
@@ -184,48 +173,27 @@ int run(int argc, char** argv) {
 
   // ---- the models: the same initial draws, the same batches, the same steps ----
   std::vector<Contender> models;
-  models.push_back({"show_tell", "Show and Tell (one pooled vector)", nullptr, {}, {}});
+  models.push_back({"show_tell", "Show and Tell (one pooled vector)", false, 0, nullptr, {}, {}});
   models.push_back({"show_attend_tell",
-                    "Show, Attend and Tell (lambda " + fmt("%g", s.doubly_stochastic) + ")",
-                    nullptr, {}, {}});
+                    "Show, Attend and Tell (lambda " + fmt("%g", s.doubly_stochastic) + ")", true,
+                    s.doubly_stochastic, nullptr, {}, {}});
   if (s.compare_lambda_zero && s.doubly_stochastic != 0)
-    models.push_back({"lambda_0", "Show, Attend and Tell, lambda 0", nullptr, {}, {}});
-  for (Contender& c : models) {
-    attn::manual_seed(opts.seed + 1);
-    const bool attention = c.name != "show_tell";
-    const double lambda = c.name == "show_attend_tell" ? s.doubly_stochastic : 0.0;
-    c.model = std::make_unique<attn::models::Captioner>(
-        captioner_options(s, data.vocab.size(), attention, lambda));
-    std::cout << "training " << c.name << " (" << c.label << ", " << c.model->num_parameters()
-              << " parameters): " << s.epochs << " epochs, batch " << s.batch_size << "\n";
-    fit(c, data, s.epochs, s, opts.seed + 101);
-    std::cout << "  " << fmt("%.1f", c.log.seconds) << " s (" << fmt("%.1f", c.log.cpu_seconds)
-              << " s of CPU), last epoch's cross entropy "
-              << fmt("%.4f", attn::train::mean_loss(
-                                 c.cross_entropy,
-                                 c.cross_entropy.size() - size_t(c.log.steps_per_epoch),
-                                 c.cross_entropy.size()))
-              << "\n";
-    r.val[c.name] = evaluate(c, data, data.val, s);
-    if (grounded) {
-      r.novel[c.name] = evaluate(c, data, data.novel, s);
-      r.crowded[c.name] = evaluate(c, data, data.crowded, s);
-    }
-    if (s.beam_images > 0 && c.name != "lambda_0")
-      r.beam[c.name] = beam_scores(c, data, data.val, s.beam_images, s);
-  }
-  print_scores(models, r, grounded);
-  if (!r.beam.empty()) {
+    models.push_back(
+        {"lambda_0", "Show, Attend and Tell, lambda 0", true, 0, nullptr, {}, {}});
+  r.scores = train_and_evaluate(models, data, s, s.epochs, opts.seed, /*beam=*/true);
+  print_scores(models, r.scores, grounded);
+  if (!r.scores.beam.empty()) {
     std::cout << "\ngreedy vs beam search (width " << s.beam_width << ", alpha " << s.beam_alpha
-              << ") on the first " << r.beam.begin()->second["images"].get<int64_t>()
+              << ") on the first " << r.scores.beam.begin()->second["images"].get<int64_t>()
               << " val images, BLEU-4 / exact:\n";
-    for (const auto& [name, b] : r.beam)
+    for (const auto& [name, b] : r.scores.beam)
       std::printf("  %-25s greedy %5.1f / %5.3f   beam %5.1f / %5.3f\n", name.c_str(),
                   b["greedy"]["bleu4"].get<double>(), b["greedy"]["exact"].get<double>(),
                   b["beam"]["bleu4"].get<double>(), b["beam"]["exact"].get<double>());
   }
   std::cout << "\nfailures on val (automatic checks; a caption may show several):\n";
-  for (const Contender& c : models) std::cout << "  " << c.name << ": " << r.val.at(c.name).failures.dump() << "\n";
+  for (const Contender& c : models)
+    std::cout << "  " << c.name << ": " << r.scores.val.at(c.name).failures.dump() << "\n";
 
   write_outputs(opts, s, data, models, r);
   return 0;

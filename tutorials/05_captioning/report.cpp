@@ -19,7 +19,7 @@ using nlohmann::json;
 namespace {
 
 // The by-objects scores of val (2..max_objects) and crowded (test_objects) together.
-json by_objects(const Results& r, const std::string& name) {
+json by_objects(const Scores& r, const std::string& name) {
   json out = r.val.at(name).by_objects;
   if (r.crowded.count(name))
     for (const auto& [n, v] : r.crowded.at(name).by_objects.items())
@@ -33,12 +33,14 @@ double last_epoch(const Contender& c) {
   return attn::train::mean_loss(c.cross_entropy, n - w, n);
 }
 
-void save_curves(const fs::path& out, const std::vector<Contender>& models, const Results& r,
-                 bool grounded) {
+// loss.svg, bleu_by_objects.svg, exact_by_objects.svg and heldout.svg, each name behind
+// `prefix` ("fashion_" for the second experiment).
+void save_curves(const fs::path& out, const std::string& prefix,
+                 const std::vector<Contender>& models, const Scores& r, bool grounded) {
   auto loss = attn::train::loss_plot("Training loss (teacher forcing)", "Adam step",
                                      "cross entropy per word (regulariser not included)");
   for (const auto& c : models) attn::train::add_loss_series(loss, c.label, c.cross_entropy);
-  loss.save(out / "loss.svg");
+  loss.save(out / (prefix + "loss.svg"));
   if (!grounded) return;
   attn::train::LinePlot bleu;
   bleu.title("BLEU-4 by objects in the scene (val; the largest: crowded)")
@@ -59,8 +61,8 @@ void save_curves(const fs::path& out, const std::vector<Contender>& models, cons
     bleu.add_series(c.label, n, b);
     exact.add_series(c.label, n, e);
   }
-  bleu.save(out / "bleu_by_objects.svg");
-  exact.save(out / "exact_by_objects.svg");
+  bleu.save(out / (prefix + "bleu_by_objects.svg"));
+  exact.save(out / (prefix + "exact_by_objects.svg"));
   // BLEU-4 on seen combinations, held-out ones and crowded scenes, one row per model.
   std::vector<double> values;
   std::vector<std::string> rows;
@@ -77,11 +79,11 @@ void save_curves(const fs::path& out, const std::vector<Contender>& models, cons
       .value_range(0, 100)
       .show_values(true)
       .colormap(attn::data::ColorMap::kViridis)
-      .save(out / "heldout.svg");
+      .save(out / (prefix + "heldout.svg"));
 }
 
-json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
-                const std::vector<Contender>& models, const Results& r) {
+// The scores every experiment reports, in the keys metrics.json promises.
+json scores_json(const CaptionData& d, const std::vector<Contender>& models, const Scores& r) {
   const bool grounded = d.val.grounded();
   json m;
   for (const auto& c : models) {
@@ -105,24 +107,31 @@ json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const Ca
       m["attention_correctness_crowded"][c.name] = r.crowded.at(c.name).correctness;
     }
   }
-  if (!grounded)
-    m["attention_correctness"] = "skipped: the captions of --data have no boxes";
+  if (!grounded) m["attention_correctness"] = "skipped: the captions of --data have no boxes";
   for (const auto& c : models)
-    if (c.name != "show_tell")
+    if (c.attention) {
+      const SplitScores& v = r.val.at(c.name);
       m["doubly_stochastic"][c.name] = {
-          {"lambda", c.model->options().doubly_stochastic()},
-          {"bleu4", r.val.at(c.name).bleu[3]},
-          {"exact", r.val.at(c.name).exact},
-          {"attention_correctness",
-           r.val.at(c.name).correctness.is_null() ? json() : r.val.at(c.name).correctness["score"]}};
+          {"lambda", c.lambda},
+          {"bleu4", v.bleu[3]},
+          {"exact", v.exact},
+          {"attention_correctness", v.correctness.is_null() ? json() : v.correctness["score"]}};
+    }
+  if (!r.beam.empty()) m["beam"] = r.beam;
   m["final_loss"] = models[1].log.final_loss();
-  m["beam"] = r.beam;
   m["data"] = d.name;
   m["train_images"] = d.train.size();
   m["train_captions"] = d.examples.size();
   m["vocabulary"] = d.vocab.size();
+  return m;
+}
+
+json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
+                const std::vector<Contender>& models, const Results& r) {
+  json m = scores_json(d, models, r.scores);
   m["max_len"] = s.max_len;
-  if (!r.fashion.is_null()) m["fashion"] = r.fashion;
+  if (r.fashion.data)
+    m["fashion"] = scores_json(*r.fashion.data, r.fashion.models, r.fashion.scores);
   attn::train::record_run(m, opts, r.start);
   return m;
 }
@@ -130,6 +139,7 @@ json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const Ca
 void write_page(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
                 const std::vector<Contender>& models, const Results& r) {
   const bool grounded = d.val.grounded();
+  const Scores& sc = r.scores;
   attn::train::Report report("05 · Image captioning");
   report.paragraph(
       "Two captioners on the same data (" + d.name +
@@ -142,13 +152,13 @@ void write_page(const attn::train::RunOptions& opts, const Settings& s, const Ca
       "`z_t = beta_t sum_i alpha_ti a_i`, so it can look at the object it is naming.");
   json shown;
   for (const auto& c : models) {
-    shown[c.name + ".bleu4"] = r.val.at(c.name).bleu[3];
-    shown[c.name + ".exact"] = r.val.at(c.name).exact;
+    shown[c.name + ".bleu4"] = sc.val.at(c.name).bleu[3];
+    shown[c.name + ".exact"] = sc.val.at(c.name).exact;
     if (grounded) {
-      shown[c.name + ".novel_bleu4"] = r.novel.at(c.name).bleu[3];
-      shown[c.name + ".crowded_bleu4"] = r.crowded.at(c.name).bleu[3];
-      if (!r.val.at(c.name).correctness.is_null())
-        shown[c.name + ".attention_correctness"] = r.val.at(c.name).correctness["score"];
+      shown[c.name + ".novel_bleu4"] = sc.novel.at(c.name).bleu[3];
+      shown[c.name + ".crowded_bleu4"] = sc.crowded.at(c.name).bleu[3];
+      if (!sc.val.at(c.name).correctness.is_null())
+        shown[c.name + ".attention_correctness"] = sc.val.at(c.name).correctness["score"];
     }
   }
   report.metrics(shown, "Held-out scores (greedy decoding; BLEU on the 0-100 scale)");
@@ -186,7 +196,9 @@ void write_outputs(const attn::train::RunOptions& opts, const Settings& s, const
          {"embedding_dim", std::to_string(s.embedding_dim)},
          {"hidden_size", std::to_string(s.hidden_size)}});
   d.vocab.save(out / "vocab.txt");
-  save_curves(out, models, r, d.val.grounded());
+  save_curves(out, "", models, r.scores, d.val.grounded());
+  if (r.fashion.data)
+    save_curves(out, "fashion_", r.fashion.models, r.fashion.scores, true);
   attn::train::write_metrics(out, metrics_of(opts, s, d, models, r));
   write_page(opts, s, d, models, r);
 }

@@ -11,9 +11,9 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.grid = cfg.get("grid", 3);
   s.max_objects = cfg.get("max_objects", 3);
   s.test_objects = cfg.get("test_objects", 4);
-  s.train_scenes = cfg.get<int64_t>("train_scenes", q ? 800 : 3000);
-  s.test_scenes = cfg.get<int64_t>("test_scenes", q ? 150 : 300);
-  s.epochs = cfg.get<int64_t>("epochs", q ? 5 : 10);
+  s.train_scenes = cfg.get<int64_t>("train_scenes", q ? 600 : 2000);
+  s.test_scenes = cfg.get<int64_t>("test_scenes", q ? 100 : 300);
+  s.epochs = cfg.get<int64_t>("epochs", q ? 4 : 10);
   s.batch_size = cfg.get<int64_t>("batch_size", 32);
   s.lr = cfg.get("lr", 0.004);
   s.clip = cfg.get("clip", 5.0);
@@ -21,7 +21,7 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.embedding_dim = cfg.get<int64_t>("embedding_dim", 32);
   s.hidden_size = cfg.get<int64_t>("hidden_size", 64);
   s.attention_dim = cfg.get<int64_t>("attention_dim", 32);
-  s.doubly_stochastic = cfg.get("doubly_stochastic", 0.05);
+  s.doubly_stochastic = cfg.get("doubly_stochastic", 0.01);
   s.compare_lambda_zero = cfg.get("compare_lambda_zero", true);
   s.max_len = cfg.get<int64_t>("max_len", 16);
   s.beam_width = cfg.get<int64_t>("beam_width", 3);
@@ -31,8 +31,8 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.failures = cfg.get<int64_t>("failures", q ? 4 : 6);
   s.explorer_images = cfg.get<int64_t>("explorer_images", q ? 4 : 8);
   s.fashion = cfg.get("fashion", true);
-  s.fashion_train_scenes = cfg.get<int64_t>("fashion_train_scenes", q ? 400 : 1500);
-  s.fashion_epochs = cfg.get<int64_t>("fashion_epochs", q ? 4 : 8);
+  s.fashion_train_scenes = cfg.get<int64_t>("fashion_train_scenes", q ? 200 : 1000);
+  s.fashion_epochs = cfg.get<int64_t>("fashion_epochs", q ? 3 : 6);
   s.data_image_size = cfg.get("data_image_size", 64);
   s.data_min_count = cfg.get<int64_t>("data_min_count", 2);
   s.data_max_images = cfg.get<int64_t>("data_max_images", q ? 500 : 0);
