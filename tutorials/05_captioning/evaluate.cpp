@@ -272,8 +272,10 @@ SplitScores evaluate(const Contender& c, const CaptionData& d, const CaptionSpli
     }
   }
   const char* names[4] = {"shape", "colour", "size", "place"};
-  for (int k = 0; k < 4; ++k)
-    out.attributes[names[k]] = named[k] > 0 ? right[k] / named[k] : 0.0;
+  for (int k = 0; k < 4; ++k)  // null: the model never named that attribute in a checkable way
+    out.attributes[names[k]] = named[k] > 0 ? json(right[k] / named[k]) : json();
+  out.attributes["phrases"] = named[0];
+  out.attributes["relations"] = named[3];
   if (!steps.empty()) {
     const auto ac = attn::train::attention_correctness(steps, gh, gw, H, W);
     out.correctness = {{"score", ac.mean}, {"uniform", ac.uniform_baseline}, {"words", ac.words}};

@@ -132,9 +132,11 @@ void print_scores(const std::vector<Contender>& models, const Scores& r, bool gr
   std::cout << "\nattributes named right (val):  shape  colour  size  place\n";
   for (const Contender& c : models) {
     const auto& a = r.val.at(c.name).attributes;
-    std::printf("  %-25s   %5.3f  %5.3f  %5.3f  %5.3f\n", c.name.c_str(),
-                a["shape"].get<double>(), a["colour"].get<double>(), a["size"].get<double>(),
-                a["place"].get<double>());
+    std::printf("  %-25s", c.name.c_str());
+    for (const char* k : {"shape", "colour", "size", "place"})
+      std::cout << "  " << (a[k].is_null() ? std::string("    -") : fmt("%5.3f", a[k].get<double>()));
+    std::cout << "   (" << a["phrases"].get<double>() << " phrases, " << a["relations"].get<double>()
+              << " relations between two objects it named)\n";
   }
   std::cout << "\nattention correctness (Liu et al. 2017): the share of a named object's "
                "attention inside its box (val / crowded)\n";
