@@ -6,6 +6,7 @@
 #include "train/io/checkpoint.h"
 #include "train/metrics/metrics.h"
 #include "train/metrics/run_metrics.h"
+#include "train/report/attention_strip.h"
 #include "train/report/figures.h"
 #include "train/report/publish.h"
 #include "train/report/report.h"
@@ -82,6 +83,100 @@ void save_curves(const fs::path& out, const std::string& prefix,
       .save(out / (prefix + "heldout.svg"));
 }
 
+// Where `model` looked for each word of image i of `split`, as a strip: the picture, then one
+// panel per generated token (<eos> included: its step had an attention map too).
+attn::train::AttentionStrip strip_of(const CaptionData& d, const Contender& model,
+                                     const CaptionSplit& split, int64_t i, const Generated& g,
+                                     const std::string& title) {
+  attn::train::AttentionStrip st;
+  st.image = d.picture(split, i);
+  st.words = d.vocab.decode(g.caption.tokens, /*keep_specials=*/true);
+  st.alpha = g.caption.attention;
+  const int f = 1 << model.model->options().channels().size();
+  st.grid_h = st.image.height / f;
+  st.grid_w = st.image.width / f;
+  st.title = title;
+  return st;
+}
+
+std::string quoted(const std::vector<std::string>& words) {
+  std::string q = "\"";
+  q.append(attn::data::join_tokens(words)).push_back('"');
+  return q;
+}
+
+// The attention strips of the model with attention: the first `count` images of val and of
+// crowded. Returns (file, caption) for the page.
+std::vector<std::pair<std::string, std::string>> save_strips(const fs::path& out,
+                                                             const std::string& prefix,
+                                                             const CaptionData& d,
+                                                             const Contender& sat,
+                                                             const Scores& sc, int64_t count) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto* split : {&d.val, &d.crowded}) {
+    if (split->size() == 0) continue;
+    const SplitScores& scores =
+        split == &d.val ? sc.val.at(sat.name) : sc.crowded.at(sat.name);
+    for (int64_t i = 0; i < std::min(count, split->size()); ++i) {
+      const Generated& g = scores.generated[size_t(i)];
+      const std::string file =
+          prefix + "strip_" + split->name + "_" + std::to_string(i + 1) + ".svg";
+      const std::string caption = split->name + " image " + std::to_string(i + 1) + ": " +
+                                  quoted(g.words) + " (sentence BLEU-4 " + fmt("%.1f", g.bleu4) +
+                                  (g.exact ? ", a reference word for word" : "") + ")";
+      attn::train::save_attention_strip(
+          out / file, strip_of(d, sat, *split, i, g,
+                               caption + "\nreference: " +
+                                   attn::data::join_tokens(split->refs[size_t(i)][0])));
+      files.emplace_back(file, caption);
+    }
+  }
+  return files;
+}
+
+// The failure gallery: the `count` captions of the model with attention with the lowest
+// sentence BLEU-4 over val, novel and crowded, each with where it looked and what the
+// automatic checks found. Returns one line per caption.
+json save_failure_gallery(const fs::path& file, const CaptionData& d, const Contender& sat,
+                          const Scores& sc, int64_t count) {
+  struct Pick {
+    const CaptionSplit* split;
+    const SplitScores* scores;
+    int64_t i;
+  };
+  std::vector<Pick> all;
+  for (const auto& [split, scores] :
+       {std::pair{&d.val, &sc.val}, std::pair{&d.novel, &sc.novel},
+        std::pair{&d.crowded, &sc.crowded}})
+    if (scores->count(sat.name))
+      for (int64_t i = 0; i < split->size(); ++i) all.push_back({split, &scores->at(sat.name), i});
+  std::stable_sort(all.begin(), all.end(), [](const Pick& a, const Pick& b) {
+    return a.scores->generated[size_t(a.i)].bleu4 < b.scores->generated[size_t(b.i)].bleu4;
+  });
+  all.resize(std::min<size_t>(all.size(), static_cast<size_t>(count)));
+  std::vector<attn::train::AttentionStrip> strips;
+  json lines = json::array();
+  for (const Pick& p : all) {
+    const Generated& g = p.scores->generated[size_t(p.i)];
+    const attn::data::Scene* scene = p.split->grounded() ? &p.split->scenes[size_t(p.i)] : nullptr;
+    const int H = static_cast<int>(p.split->images.size(2));
+    const int W = static_cast<int>(p.split->images.size(3));
+    const int f = 1 << sat.model->options().channels().size();
+    const auto kinds = failure_kinds(g, d.words, scene, H / f, W / f, H, W);
+    std::string found;
+    for (const auto& k : kinds) found += (found.empty() ? "" : ", ") + k;
+    const std::string line = p.split->name + " image " + std::to_string(p.i + 1) + ": " +
+                             quoted(g.words) + " (sentence BLEU-4 " + fmt("%.1f", g.bleu4) +
+                             "; checks: " + (found.empty() ? "none" : found) + ")";
+    strips.push_back(strip_of(d, sat, *p.split, p.i, g,
+                              line + "\nreference: " +
+                                  attn::data::join_tokens(p.split->refs[size_t(p.i)][0])));
+    lines.push_back(line);
+  }
+  if (!strips.empty()) attn::train::save_attention_gallery(file, strips);
+  return lines;
+}
+
 // The scores every experiment reports, in the keys metrics.json promises.
 json scores_json(const CaptionData& d, const std::vector<Contender>& models, const Scores& r) {
   const bool grounded = d.val.grounded();
@@ -136,8 +231,14 @@ json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const Ca
   return m;
 }
 
+// The pictures of a run, for the page.
+struct Pictures {
+  std::vector<std::pair<std::string, std::string>> strips, fashion_strips;  // file, caption
+  json gallery;                                                             // one line each
+};
+
 void write_page(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
-                const std::vector<Contender>& models, const Results& r) {
+                const std::vector<Contender>& models, const Results& r, const Pictures& pics) {
   const bool grounded = d.val.grounded();
   const Scores& sc = r.scores;
   attn::train::Report report("05 · Image captioning");
@@ -176,7 +277,39 @@ void write_page(const attn::train::RunOptions& opts, const Settings& s, const Ca
     report.paragraph("These captions come without boxes, so attention correctness and the "
                      "attribute checks (which need to know what is in the picture) are skipped.");
   }
+  if (!pics.strips.empty()) {
+    report.heading("Where Show, Attend and Tell looked, word by word");
+    report.paragraph("The picture, then one panel per generated token with that step's "
+                     "attention alpha_t over the grid of regions, upsampled and laid over the "
+                     "picture (the brightest region is where the word looked most).");
+    for (const auto& [file, caption] : pics.strips) report.figure(file, caption);
+  }
+  if (!pics.gallery.empty()) {
+    report.heading("Failures");
+    report.figure("failures.svg",
+                  "The " + std::to_string(pics.gallery.size()) +
+                      " captions of Show, Attend and Tell with the lowest sentence BLEU-4 (val, "
+                      "novel and crowded), each with where it looked and what the automatic "
+                      "checks found: repeated_word, absent (names something the picture does "
+                      "not have), wrong_place (a false relation), looked_away (a shape word's "
+                      "attention more on another object than on the one named), never_stopped.");
+  }
   report.figure("loss.svg", "Training cross entropy per word, window means, log scale.");
+  if (r.fashion.data) {
+    report.heading("Second experiment: " + r.fashion.data->name);
+    json f;
+    for (const auto& c : r.fashion.models) {
+      f[c.name + ".bleu4"] = r.fashion.scores.val.at(c.name).bleu[3];
+      f[c.name + ".novel_bleu4"] = r.fashion.scores.novel.at(c.name).bleu[3];
+      f[c.name + ".crowded_bleu4"] = r.fashion.scores.crowded.at(c.name).bleu[3];
+      if (!r.fashion.scores.val.at(c.name).correctness.is_null())
+        f[c.name + ".attention_correctness"] =
+            r.fashion.scores.val.at(c.name).correctness["score"];
+    }
+    report.metrics(f, "Fashion-MNIST composites (greedy decoding)");
+    report.figure("fashion_bleu_by_objects.svg", "BLEU-4 by objects in the scene.");
+    for (const auto& [file, caption] : pics.fashion_strips) report.figure(file, caption);
+  }
   for (const auto& c : models) report.link(c.name + ".safetensors", "the trained " + c.label);
   report.link("vocab.txt", "the vocabulary, one token per line");
   report.link("metrics.json", "every number of this run");
@@ -197,8 +330,20 @@ void write_outputs(const attn::train::RunOptions& opts, const Settings& s, const
          {"hidden_size", std::to_string(s.hidden_size)}});
   d.vocab.save(out / "vocab.txt");
   save_curves(out, "", models, r.scores, d.val.grounded());
-  if (r.fashion.data)
+  Pictures pics;
+  const Contender& sat = models[1];
+  pics.strips = save_strips(out, "", d, sat, r.scores, s.strips);
+  pics.gallery = s.failures > 0
+                     ? save_failure_gallery(out / "failures.svg", d, sat, r.scores, s.failures)
+                     : json::array();
+  if (r.fashion.data) {
     save_curves(out, "fashion_", r.fashion.models, r.fashion.scores, true);
-  attn::train::write_metrics(out, metrics_of(opts, s, d, models, r));
-  write_page(opts, s, d, models, r);
+    pics.fashion_strips = save_strips(out, "fashion_", *r.fashion.data, r.fashion.models[1],
+                                      r.fashion.scores, std::min<int64_t>(s.strips, 2));
+  }
+  json m = metrics_of(opts, s, d, models, r);
+  m["failure_gallery"] = pics.gallery;
+  for (const auto& [file, caption] : pics.strips) m["strips"].push_back(file);
+  attn::train::write_metrics(out, m);
+  write_page(opts, s, d, models, r, pics);
 }
