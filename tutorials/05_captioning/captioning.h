@@ -42,7 +42,7 @@
 //   failures               worst captions in the failure gallery                     6 / 4
 //   explorer_images        images on the page's click-a-word explorer                8 / 4
 //   fashion                a second experiment on Fashion-MNIST composites, when
-//                          Debian's dataset-fashion-mnist is installed               true
+//                          Debian's dataset-fashion-mnist is installed           true / false
 //   fashion_train_scenes, fashion_epochs    its (smaller) run                        1000 / 200, 6 / 3
 // With --data DIR (a captions JSON and its images, data.cpp says what DIR must hold):
 //   data_image_size        images are resized to this many pixels per side           64
@@ -80,9 +80,7 @@ struct CaptionSplit {
 };
 
 // The attribute words of the scenes' captions, in id order (data/scenes.h).
-struct AttributeWords {
-  std::vector<std::string> shapes, colours, sizes;
-};
+using AttributeWords = attn::data::SceneWords;
 
 struct CaptionData {
   std::string name;                        // what the data is, for the terminal and the page

@@ -7,6 +7,7 @@
 #include "autograd/error.h"
 #include "captioning.h"
 #include "data/captions_reader.h"
+#include "data/fashion_scenes.h"
 
 namespace fs = std::filesystem;
 using attn::data::ImageCaptions;
@@ -92,8 +93,38 @@ CaptionData scene_data(const Settings& s, uint64_t seed) {
   d.val = split_of("val", scenes.val);
   d.novel = split_of("novel", scenes.novel);
   d.crowded = split_of("crowded", scenes.crowded);
-  d.words = {attn::data::scene_shapes(), attn::data::scene_colours(), attn::data::scene_sizes()};
+  d.words = scenes.words;
   finish(d, 1);
+  return d;
+}
+
+std::unique_ptr<CaptionData> fashion_data(const Settings& s, const attn::train::RunOptions& opts) {
+  if (!s.fashion || !opts.data_path.empty()) return nullptr;
+  const auto dir = attn::data::find_fashion_mnist(std::nullopt);
+  if (!dir) {
+    std::cout << "\nFashion-MNIST is not installed (Debian's dataset-fashion-mnist, at "
+              << attn::data::kFashionMnistDebianDir << "): the second experiment is skipped\n";
+    return nullptr;
+  }
+  // A tenth of the pictures is plenty for a few thousand scenes of 2-4 items.
+  const attn::data::FashionMnist fm =
+      attn::data::load_fashion_mnist(*dir, {.train_limit = 6000, .test_limit = 2000});
+  attn::data::FashionScenesOptions o;
+  o.max_objects = s.max_objects;
+  o.test_objects = s.test_objects;
+  o.train = s.fashion_train_scenes;
+  o.val = o.novel = o.crowded = std::min<int64_t>(s.test_scenes, 200);
+  const attn::data::CaptionScenes scenes =
+      attn::data::make_fashion_scenes(fm, o, opts.seed * 7 + 6);
+  auto d = std::make_unique<CaptionData>();
+  d->name = "Fashion-MNIST composites (" + std::to_string(o.canvas) + " px, items from " +
+            dir->string() + ")";
+  d->train = split_of("train", scenes.train);
+  d->val = split_of("val", scenes.val);
+  d->novel = split_of("novel", scenes.novel);
+  d->crowded = split_of("crowded", scenes.crowded);
+  d->words = scenes.words;
+  finish(*d, 1);
   return d;
 }
 

@@ -197,6 +197,21 @@ int run(int argc, char** argv) {
   for (const Contender& c : models)
     std::cout << "  " << c.name << ": " << r.scores.val.at(c.name).failures.dump() << "\n";
 
+  // ---- the second experiment: the same two models on real pictures, when installed ----
+  r.fashion.data = fashion_data(s, opts);
+  if (r.fashion.data) {
+    const CaptionData& f = *r.fashion.data;
+    std::cout << "\nsecond experiment: " << f.name << "; " << f.train.size()
+              << " training scenes, " << f.val.size() << " in each test split\n  e.g. "
+              << attn::data::join_tokens(f.train.refs[0][0]) << "\n";
+    r.fashion.models.push_back({"show_tell", models[0].label, false, 0, nullptr, {}, {}});
+    r.fashion.models.push_back({"show_attend_tell", models[1].label, true, s.doubly_stochastic,
+                                nullptr, {}, {}});
+    r.fashion.scores = train_and_evaluate(r.fashion.models, f, s, s.fashion_epochs, opts.seed,
+                                          /*beam=*/false);
+    print_scores(r.fashion.models, r.fashion.scores, true);
+  }
+
   write_outputs(opts, s, data, models, r);
   return 0;
 }

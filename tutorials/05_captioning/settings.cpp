@@ -30,7 +30,7 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.strips = cfg.get<int64_t>("strips", q ? 2 : 4);
   s.failures = cfg.get<int64_t>("failures", q ? 4 : 6);
   s.explorer_images = cfg.get<int64_t>("explorer_images", q ? 4 : 8);
-  s.fashion = cfg.get("fashion", true);
+  s.fashion = cfg.get("fashion", !q);
   s.fashion_train_scenes = cfg.get<int64_t>("fashion_train_scenes", q ? 200 : 1000);
   s.fashion_epochs = cfg.get<int64_t>("fashion_epochs", q ? 3 : 6);
   s.data_image_size = cfg.get("data_image_size", 64);
