@@ -336,9 +336,10 @@ std::string Report::to_html(const fs::path& out_dir) const {
       case Block::kExplorer: {
         h += "<figure>\n<div class=\"explorer\">\n";
         for (const ExplorerItem& item : b.items) {
-          const std::string id = "explore-" + std::to_string(explorer_items++);
+          const std::string index = std::to_string(explorer_items++);
+          const std::string id = "explore-" + index;
           const std::string plain = xml_escape(href(locate(item.image, out_dir, "picture")));
-          const std::string data = " data-item=\"" + id.substr(8) + "\"";
+          const std::string data = " data-item=\"" + index + "\"";
           h += "<div class=\"explore\" id=\"" + id + "\">\n";
           if (!item.label.empty()) {
             h += "<p class=\"explore-label\">" + xml_escape(item.label) + "</p>\n";
