@@ -88,13 +88,14 @@ TEST(AttentionStrip, OnePanelPerWordPlusThePicture) {
 
   EXPECT_NE(svg.find(">a</text>"), std::string::npos);
   EXPECT_NE(svg.find(">circle</text>"), std::string::npos);
-  EXPECT_NE(svg.find(">&lt;b&gt;&quot;&amp;&#39;</text>"), std::string::npos) << svg.substr(0, 2000);
+  EXPECT_NE(svg.find(">&lt;b&gt;&quot;&amp;&#39;</text>"), std::string::npos)
+      << svg.substr(0, 2000);
   EXPECT_NE(svg.find(">a &lt;b&gt; circle &amp; more</text>"), std::string::npos);
   EXPECT_NE(svg.find(">reference: a red circle</text>"), std::string::npos);
   EXPECT_EQ(svg.find("<b>"), std::string::npos);
   EXPECT_EQ(count_of(svg, "&"), count_of(svg, "&amp;") + count_of(svg, "&lt;") +
-                                     count_of(svg, "&gt;") + count_of(svg, "&quot;") +
-                                     count_of(svg, "&#39;"));
+                                    count_of(svg, "&gt;") + count_of(svg, "&quot;") +
+                                    count_of(svg, "&#39;"));
 }
 
 TEST(AttentionStrip, GreyPicturesAndEmptyCaptionsAreShown) {
@@ -161,7 +162,9 @@ TEST(AttentionStrip, GalleryStacksStripsWithTheirTitles) {
                          {"save_attention_gallery", "no strips"}));
   b.alpha[1][2] = -1.0f;
   EXPECT_TRUE(ThrowsWith(
-      [&] { attn::train::save_attention_gallery(tmp.path / "g.svg", {a, b}, 2); },
+      [&] {
+        attn::train::save_attention_gallery(tmp.path / "g.svg", {a, b}, 2);
+      },
       {"strip 1", "alpha[1]", "weight 2", "finite and >= 0"}));
   EXPECT_FALSE(fs::exists(tmp.path / "g.svg"));
 }
@@ -201,8 +204,8 @@ TEST(AttentionStrip, BadInputsSayWhatIsWrong) {
 
   s = small_strip();
   EXPECT_TRUE(ThrowsWith([&] { attn::train::save_attention_strip(file, s, 0); }, {"scale is 0"}));
-  EXPECT_TRUE(ThrowsWith([&] { attn::train::save_attention_strip(file, s, 3, 0); },
-                         {"per_row is 0"}));
+  EXPECT_TRUE(
+      ThrowsWith([&] { attn::train::save_attention_strip(file, s, 3, 0); }, {"per_row is 0"}));
   EXPECT_FALSE(fs::exists(file));  // nothing half-written
 
   EXPECT_TRUE(ThrowsWith([&] { attn::train::save_attention_strip(tmp.path / "no" / "x.svg", s); },

@@ -23,8 +23,13 @@ std::string as_text(const std::vector<std::uint8_t>& bytes) {
 
 TEST(Base64, Rfc4648Vectors) {
   const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     SCOPED_TRACE("'" + plain + "'");
@@ -51,9 +56,11 @@ TEST(Base64, EveryByteValueRoundTrips) {
 }
 
 TEST(Base64, MalformedTextIsRefusedWithItsPosition) {
-  EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("Zm9"); }, {"3 characters", "groups of 4"}));
+  EXPECT_TRUE(
+      attn::testing::ThrowsWith([] { base64_decode("Zm9"); }, {"3 characters", "groups of 4"}));
   EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("Zm9v*mFy"); }, {"character 4", "'*'"}));
-  EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("Zg==Zm9v"); }, {"character 2", "pads only the end"}));
+  EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("Zg==Zm9v"); },
+                                        {"character 2", "pads only the end"}));
   EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("Zm=v"); }, {"character 2"}));
   EXPECT_TRUE(attn::testing::ThrowsWith([] { base64_decode("===="); }, {"character 0"}));
 }

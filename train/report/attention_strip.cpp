@@ -137,8 +137,8 @@ void check_attention_strip(const AttentionStrip& s, const std::string& where) {
   }
   const std::size_t expected_bytes = static_cast<std::size_t>(im.width) * im.height * im.channels;
   if (im.pixels.size() != expected_bytes) {
-    throw Error(where + ": the image holds " + std::to_string(im.pixels.size()) +
-                " bytes; a " + std::to_string(im.width) + "x" + std::to_string(im.height) + "x" +
+    throw Error(where + ": the image holds " + std::to_string(im.pixels.size()) + " bytes; a " +
+                std::to_string(im.width) + "x" + std::to_string(im.height) + "x" +
                 std::to_string(im.channels) + " image needs " + std::to_string(expected_bytes));
   }
   if (s.alpha.size() != s.words.size()) {
@@ -206,6 +206,33 @@ void save_attention_gallery(const fs::path& svg, const std::vector<AttentionStri
     y += layouts[i].height;
   }
   data::write_file_atomic(svg, std::string_view(w.finish()));
+}
+
+ExplorerItem save_explorer_images(const fs::path& dir, const std::string& stem,
+                                  const AttentionStrip& strip, int scale) {
+  const std::string where = "save_explorer_images('" + (dir / stem).string() + "')";
+  check_sizes(scale, 1, where);
+  check_attention_strip(strip, where);
+  if (stem.empty() || stem.find_first_of("/\\") != std::string::npos) {
+    throw Error(where + ": the stem '" + stem +
+                "' must be a non-empty file name without a directory part");
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw Error(where + ": cannot create the folder: " + ec.message());
+
+  ExplorerItem item;
+  item.label = strip.title;
+  const data::Image enlarged = data::upscale_nearest(strip.image, scale);
+  item.image = dir / (stem + ".png");
+  data::save_png(item.image, enlarged);
+  for (std::size_t t = 0; t < strip.words.size(); ++t) {
+    const fs::path overlay = dir / (stem + "_" + std::to_string(t) + ".png");
+    data::save_png(overlay, data::overlay_heatmap(enlarged, strip.alpha[t], strip.grid_h,
+                                                  strip.grid_w, kOverlayAlpha));
+    item.words.emplace_back(strip.words[t], overlay);
+  }
+  return item;
 }
 
 }  // namespace attn::train

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "data/image_io.h"
+#include "train/report/report.h"
 
 namespace attn::train {
 
@@ -28,7 +29,7 @@ struct AttentionStrip {
   std::vector<std::string> words;         // the generated words, in order
   std::vector<std::vector<float>> alpha;  // alpha[t]: grid_h*grid_w weights for words[t], row-major
   int grid_h = 0, grid_w = 0;
-  std::string title;                      // above the strip; a '\n' starts a new line
+  std::string title;  // above the strip; a '\n' starts a new line
 };
 
 // Throws attn::Error naming what is wrong: an empty or inconsistent image, a
@@ -50,5 +51,14 @@ void save_attention_strip(const std::filesystem::path& svg, const AttentionStrip
 void save_attention_gallery(const std::filesystem::path& svg,
                             const std::vector<AttentionStrip>& strips, int scale = 3,
                             int per_row = 8);
+
+// The files one picture of the click-a-word page needs (Report::caption_explorer):
+// <dir>/<stem>.png, the picture enlarged `scale` times, and <dir>/<stem>_<t>.png,
+// the same with the attention of word t over it. Creates `dir` if needed and
+// returns the item with the paths as written (the report makes them relative
+// to its folder) and the strip's title as its label. Checks its input like
+// save_attention_strip.
+ExplorerItem save_explorer_images(const std::filesystem::path& dir, const std::string& stem,
+                                  const AttentionStrip& strip, int scale = 4);
 
 }  // namespace attn::train
