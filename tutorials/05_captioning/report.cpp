@@ -74,7 +74,8 @@ void save_curves(const fs::path& out, const std::string& prefix,
     values.push_back(r.crowded.at(c.name).bleu[3]);
   }
   attn::train::HeatMap(values, static_cast<int>(rows.size()), 3)
-      .title("BLEU-4: seen combinations, held-out combinations, more objects")
+      .title("BLEU-4 by split")
+      .cell_size(64)
       .row_labels(rows)
       .col_labels({"val", "novel (held out)", "crowded"})
       .value_range(0, 100)
@@ -235,7 +236,29 @@ json metrics_of(const attn::train::RunOptions& opts, const Settings& s, const Ca
 struct Pictures {
   std::vector<std::pair<std::string, std::string>> strips, fashion_strips;  // file, caption
   json gallery;                                                             // one line each
+  std::vector<attn::train::ExplorerItem> explorer;  // the click-a-word pictures
 };
+
+// The pictures of the click-a-word explorer: the first val and crowded images in turn,
+// `count` in all, with the words the model with attention wrote; files in <out>/explorer/.
+std::vector<attn::train::ExplorerItem> save_explorer(const fs::path& out, const CaptionData& d,
+                                                     const Contender& sat, const Scores& sc,
+                                                     int64_t count) {
+  std::vector<attn::train::ExplorerItem> items;
+  for (int64_t k = 0; k < count; ++k) {
+    const bool crowded = d.crowded.size() > 0 && k % 2 == 1;
+    const CaptionSplit& split = crowded ? d.crowded : d.val;
+    const int64_t i = d.crowded.size() > 0 ? k / 2 : k;
+    if (i >= split.size()) break;
+    const Generated& g = (crowded ? sc.crowded : sc.val).at(sat.name).generated[size_t(i)];
+    const std::string label = split.name + " image " + std::to_string(i + 1) + ": " +
+                              quoted(g.words) + " (sentence BLEU-4 " + fmt("%.1f", g.bleu4) + ")";
+    items.push_back(attn::train::save_explorer_images(
+        out / "explorer", split.name + "_" + std::to_string(i + 1),
+        strip_of(d, sat, split, i, g, label)));
+  }
+  return items;
+}
 
 void write_page(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
                 const std::vector<Contender>& models, const Results& r, const Pictures& pics) {
@@ -284,6 +307,11 @@ void write_page(const attn::train::RunOptions& opts, const Settings& s, const Ca
                      "picture (the brightest region is where the word looked most).");
     for (const auto& [file, caption] : pics.strips) report.figure(file, caption);
   }
+  if (!pics.explorer.empty())
+    report.caption_explorer(pics.explorer,
+                            "Click a word of Show, Attend and Tell's caption to see where it "
+                            "looked while writing it (<eos> included); click it again for the "
+                            "plain picture.");
   if (!pics.gallery.empty()) {
     report.heading("Failures");
     report.figure("failures.svg",
@@ -333,6 +361,7 @@ void write_outputs(const attn::train::RunOptions& opts, const Settings& s, const
   Pictures pics;
   const Contender& sat = models[1];
   pics.strips = save_strips(out, "", d, sat, r.scores, s.strips);
+  pics.explorer = save_explorer(out, d, sat, r.scores, s.explorer_images);
   pics.gallery = s.failures > 0
                      ? save_failure_gallery(out / "failures.svg", d, sat, r.scores, s.failures)
                      : json::array();
