@@ -184,8 +184,9 @@ struct Results {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 };
 
-// loss.svg, bleu_by_objects.svg, exact_by_objects.svg, heldout.svg, the attention strips,
-// the failure gallery, the checkpoints, vocab.txt, metrics.json and index.html in
-// opts.out_dir.
+// loss.svg, bleu_by_objects.svg, exact_by_objects.svg, heldout.svg (and fashion_*), the
+// attention strips (strip_val_K.svg, strip_crowded_K.svg), the failure gallery
+// (failures.svg), the explorer's pictures (explorer/), the checkpoints, vocab.txt,
+// metrics.json and index.html (with the click-a-word explorer) in opts.out_dir.
 void write_outputs(const attn::train::RunOptions& opts, const Settings& s, const CaptionData& d,
                    const std::vector<Contender>& models, const Results& r);
