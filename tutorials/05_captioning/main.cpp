@@ -17,6 +17,10 @@
 // (crowded): BLEU, exact match, the attributes named, and for attention where it looked
 // (attention correctness against the objects' boxes). A third model without the doubly
 // stochastic regulariser (lambda = 0) shows what the regulariser does. Then the failures.
+// Where Debian's Fashion-MNIST is installed, the full run trains the two models again on
+// composites of real pictures (data/fashion_scenes.h). With --data DIR they train on a
+// COCO-style or Karpathy captions file and its images instead (no boxes: no attention
+// correctness).
 //
 // The files: main.cpp (this: the idea, then the experiment); captioning.h (the
 // declarations and the config keys); settings.cpp; data.cpp (the scenes, --data);
