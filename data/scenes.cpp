@@ -7,6 +7,7 @@
 
 #include "autograd/error.h"
 #include "autograd/random.h"
+#include "data/scene_composer.h"
 
 namespace attn::data {
 
@@ -23,11 +24,27 @@ const std::vector<std::string>& scene_sizes() {
   return v;
 }
 
-std::vector<std::string> object_phrase(const SceneObject& o) {
-  return {scene_sizes().at(o.size), scene_colours().at(o.colour), scene_shapes().at(o.shape)};
+const SceneWords& generated_scene_words() {
+  static const SceneWords w{scene_shapes(), scene_colours(), scene_sizes()};
+  return w;
 }
 
-std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens) {
+std::vector<std::string> object_phrase(const SceneWords& words, const SceneObject& o) {
+  const auto word = [](const std::vector<std::string>& names, int id, const char* what) {
+    ATTN_CHECK(id >= 0 && size_t(id) < names.size(), "object_phrase: ", what, " id ", id,
+               " is outside the ", names.size(), " words of the scenes");
+    return names[size_t(id)];
+  };
+  return {word(words.sizes, o.size, "size"), word(words.colours, o.colour, "colour"),
+          word(words.shapes, o.shape, "shape")};
+}
+
+std::vector<std::string> object_phrase(const SceneObject& o) {
+  return object_phrase(generated_scene_words(), o);
+}
+
+std::vector<int> ground_caption(const SceneWords& words, const Scene& scene,
+                                const std::vector<std::string>& tokens) {
   const auto id = [](const std::vector<std::string>& names, const std::string& w) {
     const auto it = std::find(names.begin(), names.end(), w);
     return it == names.end() ? -1 : int(it - names.begin());
@@ -36,8 +53,8 @@ std::vector<int> ground_caption(const Scene& scene, const std::vector<std::strin
   size_t start = 0;  // first token of the current run of size/colour words
   int size = -1, colour = -1;
   for (size_t t = 0; t < tokens.size(); ++t) {
-    const int s = id(scene_sizes(), tokens[t]), c = id(scene_colours(), tokens[t]);
-    const int shape = id(scene_shapes(), tokens[t]);
+    const int s = id(words.sizes, tokens[t]), c = id(words.colours, tokens[t]);
+    const int shape = id(words.shapes, tokens[t]);
     if (s >= 0 || c >= 0) {
       if (size < 0 && colour < 0) start = t;
       if (s >= 0) size = s;
@@ -60,22 +77,16 @@ std::vector<int> ground_caption(const Scene& scene, const std::vector<std::strin
   return object;
 }
 
+std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens) {
+  return ground_caption(generated_scene_words(), scene, tokens);
+}
+
 namespace {
 
 // RGB in [0, 1] of each colour id, and of the background.
 constexpr std::array<std::array<double, 3>, 4> kRgb{
     {{0.90, 0.15, 0.15}, {0.15, 0.80, 0.20}, {0.20, 0.30, 0.95}, {0.95, 0.85, 0.10}}};
 constexpr std::array<double, 3> kBackground{0.08, 0.08, 0.08};
-
-int index_of(const std::vector<std::string>& names, const std::string& name, const char* what) {
-  const auto it = std::find(names.begin(), names.end(), name);
-  if (it == names.end()) {
-    std::string all;
-    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    fail("make_caption_scenes: held-out ", what, " '", name, "' is not one of: ", all);
-  }
-  return static_cast<int>(it - names.begin());
-}
 
 // Half the side of an object's drawing, in pixels, for a grid cell of `cell` px.
 int half_extent(int size, int cell) {
@@ -98,60 +109,10 @@ bool inside(int shape, int x, int y, int cx, int cy, int r) {
   }
 }
 
-class SceneMaker {
+// Paints the composer's scenes as coloured shapes.
+class ScenePainter {
  public:
-  SceneMaker(const CaptionScenesOptions& o, Generator& gen) : o_(o), gen_(gen) {
-    const int n_shapes = int(scene_shapes().size()), n_colours = int(scene_colours().size());
-    held_.assign(size_t(n_colours) * n_shapes, false);
-    for (const auto& [colour, shape] : o.held_out)
-      held_[size_t(index_of(scene_colours(), colour, "colour")) * n_shapes +
-            index_of(scene_shapes(), shape, "shape")] = true;
-    ATTN_CHECK(std::count(held_.begin(), held_.end(), false) > 0,
-               "make_caption_scenes: the held-out pairs cover every (colour, shape) combination; "
-               "nothing is left to train on");
-  }
-
-  bool is_held(int colour, int shape) const {
-    return held_[size_t(colour) * scene_shapes().size() + size_t(shape)];
-  }
-
-  // n objects in distinct cells; `novel`: the first is a held-out combination, otherwise none is.
-  Scene make_scene(int n, bool novel) {
-    Scene s;
-    std::vector<int64_t> cells(size_t(o_.grid) * o_.grid);
-    for (size_t i = 0; i < cells.size(); ++i) cells[i] = int64_t(i);
-    // A partial Fisher-Yates: the first n cells are a uniform draw without replacement.
-    for (int i = 0; i < n; ++i) {
-      const int64_t j = i + gen_.randint(int64_t(cells.size()) - i);
-      std::swap(cells[size_t(i)], cells[size_t(j)]);
-    }
-    for (int i = 0; i < n; ++i) {
-      SceneObject ob;
-      for (;;) {
-        if (novel && i == 0) {
-          const auto& pair = o_.held_out[size_t(gen_.randint(int64_t(o_.held_out.size())))];
-          ob.colour = index_of(scene_colours(), pair.first, "colour");
-          ob.shape = index_of(scene_shapes(), pair.second, "shape");
-        } else {
-          ob.colour = int(gen_.randint(int64_t(scene_colours().size())));
-          ob.shape = int(gen_.randint(int64_t(scene_shapes().size())));
-          if (!novel && is_held(ob.colour, ob.shape)) continue;
-        }
-        ob.size = int(gen_.randint(int64_t(scene_sizes().size())));
-        // Two identical objects would make "the red circle" ambiguous: draw again.
-        const bool twin =
-            std::any_of(s.objects.begin(), s.objects.end(), [&](const SceneObject& p) {
-              return p.shape == ob.shape && p.colour == ob.colour && p.size == ob.size;
-            });
-        if (!twin) break;
-      }
-      ob.row = int(cells[size_t(i)] / o_.grid);
-      ob.col = int(cells[size_t(i)] % o_.grid);
-      s.objects.push_back(ob);
-    }
-    write_captions(s);
-    return s;
-  }
+  ScenePainter(const CaptionScenesOptions& o, Generator& gen) : o_(o), gen_(gen) {}
 
   // Paints the scene into chw (3 x H x W, already sized) and sets each object's box.
   void draw(Scene& s, real* chw) {
@@ -184,55 +145,20 @@ class SceneMaker {
   }
 
  private:
-  // Up to captions_per_scene different captions, each about an ordered pair of objects:
-  //   [there is] a <A> <relation> a <B>,  relation in {left of, right of, above, below}
-  // (when A and B differ in row and column, either relation is true; one is drawn).
-  void write_captions(Scene& s) {
-    const int n = int(s.objects.size());
-    for (int attempt = 0;
-         attempt < 40 * o_.captions_per_scene && int(s.captions.size()) < o_.captions_per_scene;
-         ++attempt) {
-      const int a = int(gen_.randint(n));
-      int b = int(gen_.randint(n - 1));
-      if (b >= a) ++b;
-      const SceneObject &A = s.objects[size_t(a)], &B = s.objects[size_t(b)];
-      std::vector<std::vector<std::string>> relations;
-      if (A.col < B.col) relations.push_back({"left", "of"});
-      if (A.col > B.col) relations.push_back({"right", "of"});
-      if (A.row < B.row) relations.push_back({"above"});
-      if (A.row > B.row) relations.push_back({"below"});
-      const auto& rel = relations[size_t(gen_.randint(int64_t(relations.size())))];
-      SceneCaption c;
-      const auto put = [&c](const std::string& w, int object) {
-        c.tokens.push_back(w);
-        c.object.push_back(object);
-      };
-      if (gen_.randint(2) == 1) put("there", -1), put("is", -1);
-      put("a", -1);
-      for (const auto& w : object_phrase(A)) put(w, a);
-      for (const auto& w : rel) put(w, -1);
-      put("a", -1);
-      for (const auto& w : object_phrase(B)) put(w, b);
-      const bool seen = std::any_of(s.captions.begin(), s.captions.end(),
-                                    [&](const SceneCaption& d) { return d.tokens == c.tokens; });
-      if (!seen) s.captions.push_back(std::move(c));
-    }
-  }
-
   const CaptionScenesOptions& o_;
   Generator& gen_;
-  std::vector<bool> held_;
 };
 
-SceneSplit make_split(SceneMaker& maker, Generator& gen, const CaptionScenesOptions& o, int64_t n,
-                      int min_objects, int max_objects, bool novel) {
+SceneSplit make_split(SceneComposer& composer, ScenePainter& painter, Generator& gen,
+                      const CaptionScenesOptions& o, int64_t n, int min_objects, int max_objects,
+                      bool novel) {
   SceneSplit split;
   const int64_t H = o.canvas, W = o.canvas;
   split.images = Tensor::empty({n, 3, H, W});
   for (int64_t i = 0; i < n; ++i) {
     const int k = min_objects + int(gen.randint(max_objects - min_objects + 1));
-    Scene s = maker.make_scene(k, novel);
-    maker.draw(s, split.images.data() + i * 3 * H * W);
+    Scene s = composer.make_scene(k, novel);
+    painter.draw(s, split.images.data() + i * 3 * H * W);
     split.scenes.push_back(std::move(s));
   }
   return split;
@@ -261,13 +187,17 @@ CaptionScenes make_caption_scenes(const CaptionScenesOptions& o, uint64_t seed) 
              "make_caption_scenes: novel scenes need at least one held-out (colour, shape) pair");
 
   Generator gen(seed);
-  SceneMaker maker(o, gen);
+  SceneComposer composer(generated_scene_words(), o.grid, o.held_out, o.captions_per_scene,
+                         "make_caption_scenes", gen);
+  ScenePainter painter(o, gen);
   CaptionScenes d;
   d.options = o;
-  d.train = make_split(maker, gen, o, o.train, o.min_objects, o.max_objects, false);
-  d.val = make_split(maker, gen, o, o.val, o.min_objects, o.max_objects, false);
-  d.novel = make_split(maker, gen, o, o.novel, o.min_objects, o.max_objects, true);
-  d.crowded = make_split(maker, gen, o, o.crowded, o.test_objects, o.test_objects, false);
+  d.words = generated_scene_words();
+  d.train = make_split(composer, painter, gen, o, o.train, o.min_objects, o.max_objects, false);
+  d.val = make_split(composer, painter, gen, o, o.val, o.min_objects, o.max_objects, false);
+  d.novel = make_split(composer, painter, gen, o, o.novel, o.min_objects, o.max_objects, true);
+  d.crowded =
+      make_split(composer, painter, gen, o, o.crowded, o.test_objects, o.test_objects, false);
   return d;
 }
 

@@ -32,6 +32,11 @@
 //
 // The same options and seed give the same scenes on every platform
 // (attn::Generator), independent of the global generator's state.
+//
+// Other pictures can be scenes too (data/fashion_scenes.h composes Fashion-MNIST
+// items): a SceneObject's shape, colour and size are ids into that dataset's own
+// SceneWords, which CaptionScenes::words carries, so code that grounds captions
+// with ground_caption(d.words, scene, tokens) works on every kind of scene.
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -46,6 +51,15 @@ const std::vector<std::string>& scene_shapes();   // circle, square, triangle
 const std::vector<std::string>& scene_colours();  // red, green, blue, yellow
 const std::vector<std::string>& scene_sizes();    // small, large
 
+// The attribute words of one kind of scene, in id order: SceneObject's shape, colour and
+// size index them.
+struct SceneWords {
+  std::vector<std::string> shapes, colours, sizes;
+};
+
+// The words of the generated scenes: scene_shapes(), scene_colours(), scene_sizes().
+const SceneWords& generated_scene_words();
+
 // A pixel rectangle, half-open: columns x0..x1-1, rows y0..y1-1.
 struct PixelRect {
   int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -54,7 +68,7 @@ struct PixelRect {
 };
 
 struct SceneObject {
-  int shape = 0, colour = 0, size = 0;  // ids into the lists above
+  int shape = 0, colour = 0, size = 0;  // ids into the scenes' SceneWords
   int row = 0, col = 0;                 // its grid cell
   PixelRect box;                        // the pixels its drawing covers (tight)
 };
@@ -91,6 +105,7 @@ struct CaptionScenesOptions {
 struct CaptionScenes {
   SceneSplit train, val, novel, crowded;
   CaptionScenesOptions options;
+  SceneWords words;  // what the objects' ids mean: generated_scene_words() here
 };
 
 // Throws attn::Error for a canvas too small for its grid (cells under 12 px), fewer
@@ -98,7 +113,10 @@ struct CaptionScenes {
 // attribute, held-out pairs covering every combination, or counts < 0.
 CaptionScenes make_caption_scenes(const CaptionScenesOptions& options, uint64_t seed);
 
-// The phrase naming an object, e.g. {"small", "red", "circle"}.
+// The phrase naming an object in the scenes' words, e.g. {"small", "red", "circle"}.
+// Throws attn::Error for an id outside the word lists.
+std::vector<std::string> object_phrase(const SceneWords& words, const SceneObject& object);
+// The same in the generated scenes' words.
 std::vector<std::string> object_phrase(const SceneObject& object);
 
 // Grounds a caption a model wrote: per token, the index of the scene's object it names, or
@@ -107,6 +125,9 @@ std::vector<std::string> object_phrase(const SceneObject& object);
 // the phrase leaves size or colour out, the one object that fits, if only one does. A
 // phrase that fits no object (the model named something absent) or several stays -1, so
 // attention correctness is measured only where the word is about something in the picture.
+std::vector<int> ground_caption(const SceneWords& words, const Scene& scene,
+                                const std::vector<std::string>& tokens);
+// The same in the generated scenes' words.
 std::vector<int> ground_caption(const Scene& scene, const std::vector<std::string>& tokens);
 
 }  // namespace attn::data

@@ -70,7 +70,7 @@ check() {
   fi
 }
 
-for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention; do
+for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_captioning; do
   [ -x "$bin/$t" ] || { echo "FAIL no $bin/$t"; failures=$((failures + 1)); continue; }
   check $t "unknown option '--epochs'" --epochs 3
   check $t "unknown option '-q'" -q
@@ -114,8 +114,18 @@ for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention; do
       check $t "04_self_attention: --data is not used by this tutorial" --data garbage.tsv
       check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
       ;;
+    05_captioning)
+      check $t "--data '$work/nowhere': no such file" --data "$work/nowhere"
+      check $t "no .json file there" --data empty_data_dir
+      check $t "not valid JSON" --data syntax.json
+      check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
+      ;;
   esac
-  [ $t = 03_attention ] && check $t "\"beam_width\" is 1e+09, above its limit of 64" --config huge_beam.json
+  case $t in
+    03_attention | 05_captioning)
+      check $t "\"beam_width\" is 1e+09, above its limit of 64" --config huge_beam.json
+      ;;
+  esac
 done
 chmod 755 read_only
 echo "$rows command lines, $failures failures"

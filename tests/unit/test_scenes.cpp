@@ -167,6 +167,40 @@ TEST(CaptionScenes, GroundCaptionRecoversTheReferencesLinks) {
   EXPECT_EQ(ground_caption(s, words), (std::vector<int>{-1, 1, 1, -1, -1, -1, -1, -1, -1, -1}));
 }
 
+// The words travel with the scenes, and grounding takes any dataset's words: here a made-up
+// one whose objects are fruit.
+TEST(CaptionScenes, WordsTravelWithTheScenesAndGroundAnyVocabulary) {
+  const CaptionScenes d = make_caption_scenes(small(), 5);
+  EXPECT_EQ(d.words.shapes, scene_shapes());
+  EXPECT_EQ(d.words.colours, scene_colours());
+  EXPECT_EQ(d.words.sizes, scene_sizes());
+  for (const Scene& s : d.novel.scenes)
+    for (const SceneCaption& c : s.captions) ASSERT_EQ(ground_caption(d.words, s, c.tokens), c.object);
+
+  const SceneWords fruit{{"apple", "pear"}, {"ripe", "green"}, {"tiny", "huge"}};
+  Scene s;
+  SceneObject a, b;
+  a.shape = 1, a.colour = 0, a.size = 1;  // huge ripe pear
+  b.shape = 0, b.colour = 1, b.size = 0;  // tiny green apple
+  s.objects = {a, b};
+  EXPECT_EQ(object_phrase(fruit, a), (std::vector<std::string>{"huge", "ripe", "pear"}));
+  const std::vector<std::string> words{"a", "huge", "ripe", "pear", "above", "a", "apple",
+                                       "not", "a", "circle"};
+  EXPECT_EQ(ground_caption(fruit, s, words),
+            (std::vector<int>{-1, 0, 0, 0, -1, -1, 1, -1, -1, -1}));
+  // In the generated scenes' words there are no pears, but "circle" names shape 0.
+  EXPECT_EQ(ground_caption(s, words),
+            (std::vector<int>{-1, -1, -1, -1, -1, -1, -1, -1, -1, 1}));
+  SceneObject c = a;
+  c.shape = 2;  // fruit has two shapes only
+  try {
+    object_phrase(fruit, c);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shape id 2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(CaptionScenes, ErrorsNameTheProblem) {
   CaptionScenesOptions o = small();
   o.held_out = {{"purple", "circle"}};

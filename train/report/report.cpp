@@ -53,6 +53,70 @@ a { color: #2563eb; }
 footer { margin-top: 3rem; color: #6b7280; font-size: 0.85rem; }
 )css";
 
+// The caption explorer's look, added to the page's style only when it holds one.
+constexpr const char* kExplorerStyle = R"css(
+.explorer { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 1rem;
+  text-align: left; }
+.explore { margin: 0; padding: 0.8rem; border: 1px solid #e5e7eb; border-radius: 8px; }
+.explore-label { margin: 0 0 0.5rem; font-size: 0.92rem; color: #374151;
+  white-space: pre-line; }
+.explore-img { display: block; width: 100%; max-width: 320px; height: auto; margin: 0 auto;
+  image-rendering: pixelated; border-radius: 4px; }
+.explore-words { display: flex; flex-wrap: wrap; gap: 0.35rem; margin-top: 0.6rem; }
+.explore-word { font: inherit; font-size: 0.92rem; padding: 0.1rem 0.55rem; cursor: pointer;
+  border: 1px solid #d1d5db; border-radius: 6px; background: #fff; color: #1f2937; }
+.explore-word:hover { border-color: #2563eb; }
+.explore-word.selected { background: #2563eb; border-color: #2563eb; color: #fff; }
+.explore-plain { font-style: italic; }
+)css";
+
+// The explorer's behaviour, written once per page after all its blocks. A
+// button carries its item and word (-1: the plain picture) and the overlay to
+// show; the item's <img> keeps the plain picture in data-plain.
+constexpr const char* kExplorerScript = R"js(
+(function () {
+  "use strict";
+  // Shows what `button` stands for in its item's picture and highlights it
+  // alone; a second click on the word already shown goes back to the picture.
+  function choose(button) {
+    var item = button.getAttribute("data-item");
+    var figure = document.getElementById("explore-" + item);
+    var img = document.getElementById("explore-" + item + "-img");
+    if (!figure || !img) return;
+    var word = button.getAttribute("data-word");
+    if (word !== "-1" && button.getAttribute("aria-pressed") === "true") word = "-1";
+    var buttons = figure.querySelectorAll("button.explore-word");
+    for (var i = 0; i < buttons.length; i++) {
+      var b = buttons[i];
+      var on = b.getAttribute("data-word") === word;
+      b.classList.toggle("selected", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      if (on && word === "-1") {
+        img.setAttribute("src", img.getAttribute("data-plain"));
+        img.setAttribute("alt", img.getAttribute("data-label"));
+      } else if (on) {
+        img.setAttribute("src", b.getAttribute("data-src"));
+        img.setAttribute("alt", "where \u201c" + b.textContent + "\u201d looked");
+      }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var button = target && target.closest ? target.closest("button.explore-word") : null;
+    if (button) choose(button);
+  });
+  // index.html#explore-I-T: a click on word T of item I, unless it is shown already.
+  function follow_hash() {
+    var m = /^#explore-(\d+)-(\d+)$/.exec(window.location.hash);
+    if (!m) return;
+    var button = document.getElementById("explore-" + m[1] + "-" + m[2]);
+    if (button && button.getAttribute("aria-pressed") !== "true") button.click();
+  }
+  follow_hash();
+  window.addEventListener("hashchange", follow_hash);
+})();
+)js";
+
 // Escaped text, with `backticks` turned into <code>. An unmatched backtick stays as is.
 std::string inline_markup(const std::string& text) {
   std::string out;
@@ -155,22 +219,22 @@ int png_height(const fs::path& path) {
 Report::Report(std::string title) : title_(std::move(title)) {}
 
 Report& Report::heading(std::string text) {
-  blocks_.push_back({Block::kHeading, std::move(text), {}, {}});
+  blocks_.push_back({Block::kHeading, std::move(text), {}, {}, {}});
   return *this;
 }
 
 Report& Report::paragraph(std::string text) {
-  blocks_.push_back({Block::kParagraph, std::move(text), {}, {}});
+  blocks_.push_back({Block::kParagraph, std::move(text), {}, {}, {}});
   return *this;
 }
 
 Report& Report::metrics(const nlohmann::json& metrics, std::string heading) {
-  blocks_.push_back({Block::kMetrics, std::move(heading), metrics, {}});
+  blocks_.push_back({Block::kMetrics, std::move(heading), metrics, {}, {}});
   return *this;
 }
 
 Report& Report::figure(fs::path file, std::string caption) {
-  blocks_.push_back({Block::kFigure, std::move(caption), {}, {{std::move(file), ""}}});
+  blocks_.push_back({Block::kFigure, std::move(caption), {}, {{std::move(file), ""}}, {}});
   return *this;
 }
 
@@ -179,7 +243,15 @@ Report& Report::figure_row(std::vector<std::pair<fs::path, std::string>> images,
   if (images.empty()) {
     throw Error("Report::figure_row: no images for the row '" + caption + "'");
   }
-  blocks_.push_back({Block::kFigureRow, std::move(caption), {}, std::move(images)});
+  blocks_.push_back({Block::kFigureRow, std::move(caption), {}, std::move(images), {}});
+  return *this;
+}
+
+Report& Report::caption_explorer(std::vector<ExplorerItem> items, std::string caption) {
+  if (items.empty()) {
+    throw Error("Report::caption_explorer: no pictures for the explorer '" + caption + "'");
+  }
+  blocks_.push_back({Block::kExplorer, std::move(caption), {}, {}, std::move(items)});
   return *this;
 }
 
@@ -206,10 +278,14 @@ Report& Report::run_info(const RunOptions& o) {
 }
 
 std::string Report::to_html(const fs::path& out_dir) const {
+  const bool explorer = std::any_of(blocks_.begin(), blocks_.end(),
+                                    [](const Block& b) { return b.kind == Block::kExplorer; });
+  int explorer_items = 0;  // explorer items are numbered across the page: #explore-I-T
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  h += "<title>" + xml_escape(title_) + "</title>\n<style>" + kStyle + "</style>\n</head>\n";
+  h += "<title>" + xml_escape(title_) + "</title>\n<style>" + kStyle +
+       (explorer ? kExplorerStyle : "") + "</style>\n</head>\n";
   h += "<body>\n<main>\n<h1>" + xml_escape(title_) + "</h1>\n";
 
   for (const Block& b : blocks_) {
@@ -257,6 +333,38 @@ std::string Report::to_html(const fs::path& out_dir) const {
         h += "</figure>\n";
         break;
       }
+      case Block::kExplorer: {
+        h += "<figure>\n<div class=\"explorer\">\n";
+        for (const ExplorerItem& item : b.items) {
+          const std::string index = std::to_string(explorer_items++);
+          const std::string id = "explore-" + index;
+          const std::string plain = xml_escape(href(locate(item.image, out_dir, "picture")));
+          const std::string data = " data-item=\"" + index + "\"";
+          h += "<div class=\"explore\" id=\"" + id + "\">\n";
+          if (!item.label.empty()) {
+            h += "<p class=\"explore-label\">" + xml_escape(item.label) + "</p>\n";
+          }
+          h += "<img class=\"explore-img\" id=\"" + id + "-img\" src=\"" + plain +
+               "\" data-plain=\"" + plain + "\" data-label=\"" + xml_escape(item.label) +
+               "\" alt=\"" + xml_escape(item.label) + "\">\n";
+          h += "<div class=\"explore-words\">\n<button type=\"button\" id=\"" + id +
+               "-image\" class=\"explore-word explore-plain selected\" aria-pressed=\"true\"" +
+               data + " data-word=\"-1\">image</button>\n";
+          for (std::size_t t = 0; t < item.words.size(); ++t) {
+            const auto& [word, overlay] = item.words[t];
+            const fs::path rel = locate(overlay, out_dir, "overlay of a word");
+            h += "<button type=\"button\" id=\"" + id + "-" + std::to_string(t) +
+                 "\" class=\"explore-word\" aria-pressed=\"false\"" + data + " data-word=\"" +
+                 std::to_string(t) + "\" data-src=\"" + xml_escape(href(rel)) + "\">" +
+                 xml_escape(word) + "</button>\n";
+          }
+          h += "</div>\n</div>\n";
+        }
+        h += "</div>\n";
+        if (!b.text.empty()) h += "<figcaption>" + inline_markup(b.text) + "</figcaption>\n";
+        h += "</figure>\n";
+        break;
+      }
     }
   }
 
@@ -289,7 +397,9 @@ std::string Report::to_html(const fs::path& out_dir) const {
 #endif
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &utc);
   h += "<footer>Written by attnlab on " + std::string(when) + ".</footer>\n";
-  h += "</main>\n</body>\n</html>\n";
+  h += "</main>\n";
+  if (explorer) h += "<script>" + std::string(kExplorerScript) + "</script>\n";
+  h += "</body>\n</html>\n";
   return h;
 }
 

@@ -27,6 +27,16 @@ namespace attn::train {
 
 struct RunOptions;
 
+// One picture of the click-a-word explorer (Report::caption_explorer) and its
+// caption: the plain picture, and for each generated word the picture with
+// that word's attention over it (save_explorer_images in attention_strip.h
+// writes both). Paths are looked up like figures.
+struct ExplorerItem {
+  std::filesystem::path image;
+  std::vector<std::pair<std::string, std::filesystem::path>> words;  // word, its overlay
+  std::string label;  // shown above the picture: the caption, the model, its BLEU...
+};
+
 class Report {
  public:
   explicit Report(std::string title);
@@ -45,6 +55,15 @@ class Report {
   Report& figure_row(std::vector<std::pair<std::filesystem::path, std::string>> images,
                      std::string caption);
 
+  // Pictures with their captions' words as buttons: clicking a word shows
+  // where the model looked while writing it (that word's overlay in the
+  // picture's place) and highlights the word; clicking it again, or the
+  // "image" button, shows the plain picture. The page carries one small inline
+  // script (no external files, works from file://), written once however many
+  // explorers it holds. Items are numbered across the page from 0, and
+  // index.html#explore-I-T opens with word T of item I selected: a link to a word.
+  Report& caption_explorer(std::vector<ExplorerItem> items, std::string caption);
+
   // Listed at the end under "Files of this run"; looked up like figures.
   Report& link(std::filesystem::path file, std::string description);
   // How the run was made: the command line, seed, threads, quick or full,
@@ -58,10 +77,11 @@ class Report {
 
  private:
   struct Block {
-    enum Kind { kHeading, kParagraph, kMetrics, kFigure, kFigureRow } kind;
+    enum Kind { kHeading, kParagraph, kMetrics, kFigure, kFigureRow, kExplorer } kind;
     std::string text;     // heading/paragraph/caption
     nlohmann::json data;  // metrics
     std::vector<std::pair<std::filesystem::path, std::string>> images;
+    std::vector<ExplorerItem> items;  // caption explorer
   };
   std::string title_;
   std::vector<Block> blocks_;

@@ -53,6 +53,7 @@ constexpr KeyLimit kKeyLimits[] = {
     {"epochs", 1e5},
     {"steps", 1e7},
     {"alignment_epochs", 1e5},
+    {"fashion_epochs", 1e5},
     // how much data
     {"batch_size", 4096},
     {"train_pairs", 1e6},
@@ -63,6 +64,11 @@ constexpr KeyLimit kKeyLimits[] = {
     {"test_limit", 1e7},
     {"test_per_length", 1e5},
     {"beam_per_length", 1e5},
+    {"train_scenes", 1e6},
+    {"test_scenes", 1e5},
+    {"fashion_train_scenes", 1e6},
+    {"beam_images", 1e5},
+    {"data_max_images", 1e7},
     // how long a sequence
     {"min_len", 512},
     {"max_len", 512},
@@ -81,9 +87,19 @@ constexpr KeyLimit kKeyLimits[] = {
     {"heads", 64},
     {"layers", 64},
     {"beam_width", 64},
+    {"channels", 2048},
+    // how large a picture, how many things in it
+    {"canvas", 1024},
+    {"grid", 64},
+    {"max_objects", 64},
+    {"test_objects", 64},
+    {"data_image_size", 1024},
     // how many pictures
     {"heatmaps", 100},
     {"alignment_examples", 100},
+    {"strips", 100},
+    {"failures", 100},
+    {"explorer_images", 100},
     {"toy2d_classes", 1000},
 };
 

@@ -1,0 +1,61 @@
+#pragma once
+// What every maker of captioned scenes shares, whatever it draws: which objects a
+// scene holds, in which grid cells, and the reference captions about them. The
+// generated scenes (data/scenes.h) paint shapes where it puts them; the Fashion-MNIST
+// composites (data/fashion_scenes.h) paste clothes there. Both then fill each
+// object's box.
+//
+//   SceneComposer composer(words, grid, held_out, captions_per_scene, "my_scenes", gen);
+//   Scene s = composer.make_scene(3, /*novel=*/false);   // objects and captions, boxes empty
+//
+// Objects: n distinct grid cells drawn uniformly; each object's shape and colour drawn
+// uniformly among the combinations that are not held out (or, for the first object of a
+// novel scene, among the held-out ones), its size uniformly; no two objects of a scene
+// are identical, so "the small red circle" always names one of them.
+//
+// Captions, each about an ordered pair (A, B) of different objects:
+//   [there is] a <size A> <colour A> <shape A> <relation> a <size B> <colour B> <shape B>
+// with relation in {left of, right of, above, below}, true of their cells (when both
+// row and column differ, one of the two true relations is drawn). Up to
+// captions_per_scene different ones; every token knows the object it names.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/random.h"
+#include "data/scenes.h"
+
+namespace attn::data {
+
+class SceneComposer {
+ public:
+  // held_out: (colour, shape) word pairs never drawn outside novel scenes. Throws
+  // attn::Error, naming `maker`, for a held-out word not in `words`, held-out pairs that
+  // cover every combination, or empty word lists.
+  SceneComposer(SceneWords words, int grid,
+                const std::vector<std::pair<std::string, std::string>>& held_out,
+                int captions_per_scene, std::string maker, Generator& gen);
+
+  // n objects in distinct cells (n <= grid * grid), and their captions; the boxes are
+  // left empty for the caller's drawing. novel: the first object is a held-out
+  // combination (there must be one), otherwise none is.
+  Scene make_scene(int n, bool novel);
+
+  bool is_held(int colour, int shape) const;
+  const SceneWords& words() const { return words_; }
+
+ private:
+  void write_captions(Scene& s);
+  int index_of(const std::vector<std::string>& names, const std::string& name,
+               const char* what) const;
+
+  SceneWords words_;
+  int grid_;
+  int captions_per_scene_;
+  std::string maker_;
+  Generator& gen_;
+  std::vector<std::pair<int, int>> held_pairs_;  // (colour id, shape id)
+  std::vector<bool> held_;                       // [colour * shapes + shape]
+};
+
+}  // namespace attn::data
