@@ -142,7 +142,7 @@ int run(int argc, char** argv) {
   const std::string kind = s.cell == "lstm" ? "LSTM" : s.cell == "gru" ? "GRU" : s.cell;
   std::cout << "model: Embedding(" << data.src_vocab.size() << "," << s.embedding_dim
             << ") -> " << kind << "(" << s.embedding_dim << "," << s.hidden_size
-            << ") encoder; its last " << (kind == "LSTM" ? "(h, c)" : "state") << " starts an "
+            << ") encoder; its last " << (kind == "LSTM" ? "(h, c) starts an " : "state starts a ")
             << kind << "Cell(" << s.embedding_dim << "," << s.hidden_size << ") decoder; Linear("
             << s.hidden_size << ","
             << data.tgt_vocab.size() << "); " << model.num_parameters() << " parameters\n"
