@@ -90,7 +90,7 @@ Seq2SeqBase::Seq2SeqBase(std::string type_name, const Seq2SeqOptions& o)
       options_(o),
       src_embedding(nn::EmbeddingOptions(o.src_vocab(), o.embedding_dim()).padding_idx(kPad)),
       tgt_embedding(nn::EmbeddingOptions(o.tgt_vocab(), o.embedding_dim()).padding_idx(kPad)),
-      encoder(nn::LSTMOptions(o.embedding_dim(), o.hidden_size())) {
+      encoder(recurrent_factory(o.cell()).encoder(o.embedding_dim(), o.hidden_size())) {
   // <pad>, <bos>, <eos>, <unk> and at least one real token on each side.
   ATTN_CHECK(o.src_vocab() > data::kNumSpecials && o.tgt_vocab() > data::kNumSpecials,
              "Seq2Seq: vocabularies of ", o.src_vocab(), " and ", o.tgt_vocab(),
@@ -100,7 +100,7 @@ Seq2SeqBase::Seq2SeqBase(std::string type_name, const Seq2SeqOptions& o)
              ", attention_dim = ", o.attention_dim(), " must all be >= 1");
   register_module("src_embedding", src_embedding);
   register_module("tgt_embedding", tgt_embedding);
-  register_module("encoder", encoder);
+  register_module("encoder", encoder.module);
 }
 
 Encoded Seq2SeqBase::run_encoder(const Tensor& src, const Tensor& src_lengths) const {
@@ -121,7 +121,7 @@ Encoded Seq2SeqBase::run_encoder(const Tensor& src, const Tensor& src_lengths) c
     for (int64_t j = static_cast<int64_t>(len); j < S; ++j) pad.data()[b * S + j] = 1;
   }
   Encoded e;
-  const nn::RecurrentLayersOutput r = encoder.run(src_embedding(src), {}, src_lengths);
+  const nn::RecurrentLayersOutput r = encoder.run(src_embedding(src), src_lengths);
   e.states = r.output;  // [B, S, H]
   e.pad_mask = pad;
   for (const Tensor& s : r.final) e.last.push_back(reshape(s, {B, H}));  // [1, B, H] -> [B, H]
@@ -129,11 +129,13 @@ Encoded Seq2SeqBase::run_encoder(const Tensor& src, const Tensor& src_lengths) c
 }
 
 void Seq2SeqBase::check_step(const char* who, const Tensor& prev, const nn::RecurrentState& state,
-                             const Encoded& enc) const {
+                             const Encoded& enc, const nn::RecurrentCell& cell) const {
   ATTN_CHECK(prev.defined() && prev.dim() == 1, who, ": prev of shape ",
              prev.defined() ? shape_str(prev.shape()) : "undefined", ": expected [B] token ids");
   const int64_t B = prev.size(0), H = options_.hidden_size();
-  ATTN_CHECK(!state.empty(), who, ": the decoder state is empty; expected its tensors [B, H]");
+  ATTN_CHECK(static_cast<int64_t>(state.size()) == cell.state_size(), who, ": a decoder state of ",
+             state.size(), " tensors; the ", options_.cell(), " cell's has ", cell.state_size(),
+             " (each [B, H])");
   for (size_t i = 0; i < state.size(); ++i)
     ATTN_CHECK(state[i].defined() && state[i].shape() == Shape({B, H}), who, ": state[", i,
                "] of shape ", state[i].defined() ? shape_str(state[i].shape()) : "undefined",
@@ -319,9 +321,9 @@ Hypothesis Seq2SeqBase::beam_search(const std::vector<int64_t>& src, const BeamO
 
 Seq2Seq::Seq2Seq(const Seq2SeqOptions& o)
     : Seq2SeqBase("Seq2Seq", o),
-      decoder(nn::LSTMCellOptions(o.embedding_dim(), o.hidden_size())),
+      decoder(recurrent_factory(o.cell()).decoder(o.embedding_dim(), o.hidden_size())),
       out(nn::LinearOptions(o.hidden_size(), o.tgt_vocab())) {
-  register_module("decoder", decoder);
+  register_module("decoder", decoder.module);
   register_module("out", out);
 }
 
@@ -331,11 +333,12 @@ Encoded Seq2Seq::encode(const Tensor& src, const Tensor& src_lengths) const {
 
 DecoderStep Seq2Seq::decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                  const Encoded& enc) const {
-  check_step("Seq2Seq::decode_step", prev, state, enc);
+  const nn::RecurrentCell& cell = *decoder.cell;
+  check_step("Seq2Seq::decode_step", prev, state, enc, cell);
   DecoderStep step;
   // (s_i, m_i) from y_{i-1} and (s_{i-1}, m_{i-1})
-  step.state = decoder.step(decoder.input_gates(tgt_embedding(prev)), state);
-  step.logits = out(decoder.output(step.state));  // [B, V]
+  step.state = cell.step(cell.input_gates(tgt_embedding(prev)), state);
+  step.logits = out(cell.output(step.state));  // [B, V]
   return step;
 }
 
@@ -345,8 +348,9 @@ TeacherForced Seq2Seq::teacher_forced(const data::SeqBatch& batch) const {
   // gates is one GEMM for all steps and the recurrence runs over time in one call (one fused
   // op for the LSTM cell): the same numbers as step by step (teacher_forced_stepwise).
   const Tensor x = tgt_embedding(batch.tgt_in);  // [B, T, E]
+  const nn::RecurrentCell& cell = *decoder.cell;
   const nn::RecurrentSequence seq =
-      nn::run_cell_over_time(decoder, decoder.input_gates(x), initial_state(enc));
+      nn::run_cell_over_time(cell, cell.input_gates(x), initial_state(enc));
   return {out(seq.out), Tensor()};  // seq.out [B, T, H]
 }
 
@@ -354,9 +358,10 @@ TeacherForced Seq2Seq::teacher_forced(const data::SeqBatch& batch) const {
 
 AttnSeq2Seq::AttnSeq2Seq(const Seq2SeqOptions& o)
     : Seq2SeqBase("AttnSeq2Seq", o),
-      decoder(nn::LSTMCellOptions(o.embedding_dim() + o.hidden_size(), o.hidden_size())),
+      decoder(recurrent_factory(o.cell())
+                  .decoder(o.embedding_dim() + o.hidden_size(), o.hidden_size())),
       out(nn::LinearOptions(2 * o.hidden_size(), o.tgt_vocab())) {
-  register_module("decoder", decoder);
+  register_module("decoder", decoder.module);
   const int64_t H = o.hidden_size();
   switch (o.attention()) {
     case AttentionKind::additive:
@@ -389,12 +394,13 @@ nn::AttentionOutput AttnSeq2Seq::attend(const Tensor& query, const Encoded& enc)
 
 DecoderStep AttnSeq2Seq::decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                      const Encoded& enc) const {
-  check_step("AttnSeq2Seq::decode_step", prev, state, enc);
+  const nn::RecurrentCell& cell = *decoder.cell;
+  check_step("AttnSeq2Seq::decode_step", prev, state, enc, cell);
   // c_i [B, H], a_i [B, S] from s_{i-1}
-  const auto [context, weights] = attend(decoder.output(state), enc);
+  const auto [context, weights] = attend(cell.output(state), enc);
   DecoderStep step;
-  step.state = decoder.step(decoder.input_gates(concat({tgt_embedding(prev), context}, 1)), state);
-  step.logits = out(concat({decoder.output(step.state), context}, 1));  // Linear([s_i; c_i])
+  step.state = cell.step(cell.input_gates(concat({tgt_embedding(prev), context}, 1)), state);
+  step.logits = out(concat({cell.output(step.state), context}, 1));  // Linear([s_i; c_i])
   step.weights = weights;
   return step;
 }
@@ -403,13 +409,14 @@ TeacherForced AttnSeq2Seq::teacher_forced(const data::SeqBatch& batch) const {
   const Encoded enc = encode(batch.src, batch.src_lengths);
   const int64_t B = batch.tgt_in.size(0), T = batch.tgt_in.size(1), E = options_.embedding_dim();
   const Tensor x = tgt_embedding(batch.tgt_in);  // [B, T, E], all steps at once
+  const nn::RecurrentCell& cell = *decoder.cell;
   nn::RecurrentState state = initial_state(enc);
   std::vector<Tensor> features, weights;  // [s_i; c_i] and a_i of every step
   for (int64_t t = 0; t < T; ++t) {
-    const auto [context, a] = attend(decoder.output(state), enc);
+    const auto [context, a] = attend(cell.output(state), enc);
     const Tensor x_t = reshape(slice(x, 1, t, t + 1), {B, E});
-    state = decoder.step(decoder.input_gates(concat({x_t, context}, 1)), state);
-    features.push_back(concat({decoder.output(state), context}, 1));
+    state = cell.step(cell.input_gates(concat({x_t, context}, 1)), state);
+    features.push_back(concat({cell.output(state), context}, 1));
     weights.push_back(a);
   }
   return {out(stack(features, 1)), stack(weights, 1)};  // [B, T, V], [B, T, S]

@@ -3,6 +3,11 @@
 // one token at a time (Sutskever et al. 2014; Cho et al. 2014), and the same with attention
 // (Bahdanau, Cho, Bengio 2014; Luong, Pham, Manning 2015).
 //
+// The recurrent kind is an option: Seq2SeqOptions::cell names the encoder layer and decoder
+// cell (models/recurrent_registry.h): "lstm" (the default, written below), or another kind a
+// program links in, such as exercise 1's GRU ("gru": state {h} where the LSTM's is {h, c},
+// weights of 3H rows where the LSTM's have 4H; every equation below is the same with it).
+//
 // Shape letters: B batch, S source length, T target length (+1 for <bos>/<eos>), E embedding
 // size, H hidden size, A attention size, V target vocabulary.
 //
@@ -33,6 +38,7 @@
 //   src_embedding.weight [V_src, E], tgt_embedding.weight [V, E],
 //   encoder.weight_ih_l0 [4H, E], encoder.weight_hh_l0 [4H, H], encoder.bias_ih_l0, ..._hh_l0,
 //   decoder.weight_ih [4H, E (+H)], decoder.weight_hh [4H, H], decoder.bias_ih, decoder.bias_hh,
+//   (a GRU: the same names with 3H rows),
 //   attention.W.weight [A, H], attention.U.weight [A, H], attention.U.bias, attention.v.weight
 //   (additive; general: attention.W.weight [H, H]; dot: none), out.weight [V, H or 2H], out.bias.
 //
@@ -52,6 +58,7 @@
 #include "layers/module.h"
 #include "layers/options.h"
 #include "layers/recurrent.h"
+#include "models/recurrent_registry.h"
 
 namespace attn::models {
 
@@ -61,6 +68,7 @@ std::string to_string(AttentionKind kind);
 AttentionKind parse_attention_kind(const std::string& name);
 
 // Seq2SeqOptions(src_vocab, tgt_vocab).embedding_dim(64).hidden_size(128)
+//     .cell("lstm")                       // the recurrent kind (models/recurrent_registry.h)
 //     .attention(AttentionKind::dot)      // AttnSeq2Seq only
 //     .attention_dim(128);                // additive only; A
 class Seq2SeqOptions {
@@ -71,6 +79,7 @@ class Seq2SeqOptions {
   ATTN_OPTION(int64_t, tgt_vocab, 0);
   ATTN_OPTION(int64_t, embedding_dim, 64);
   ATTN_OPTION(int64_t, hidden_size, 128);
+  ATTN_OPTION(std::string, cell, "lstm");                          // encoder layer, decoder cell
   ATTN_OPTION(AttentionKind, attention, AttentionKind::additive);  // AttnSeq2Seq only
   ATTN_OPTION(int64_t, attention_dim, 128);                        // additive only; A
 };
@@ -81,7 +90,7 @@ struct Encoded {
   Tensor pad_mask;          // [B, S]     1 on padding (the attention's key_padding_mask)
   Tensor projected;         // [B, S, A]  U h_j + b_U, made once per sequence (additive only)
   nn::RecurrentState last;  // [B, H] each: the encoder's state after each row's last token
-                            // (LSTM: {h_S, c_S})
+                            // (LSTM: {h_S, c_S}; GRU: {h_S})
   int64_t batch() const { return states.size(0); }
   // The rows `index` (whole numbers in [0, B)) of every member: for beam search.
   Encoded select(const Tensor& index) const;
@@ -90,7 +99,8 @@ struct Encoded {
 // One decoder step for B rows.
 struct DecoderStep {
   Tensor logits;             // [B, V]  unnormalised scores of y_i
-  nn::RecurrentState state;  // [B, H] each: the decoder cell's state (LSTM: {s_i, m_i})
+  nn::RecurrentState state;  // [B, H] each: the decoder cell's state (LSTM: {s_i, m_i};
+                             // GRU: {s_i})
   Tensor weights;            // [B, S]  a_i (AttnSeq2Seq), undefined for the bottleneck
 };
 
@@ -130,7 +140,7 @@ class Seq2SeqBase : public nn::Module {
   // prev [B] ids y_{i-1} (<bos> first), state (s_{i-1}, m_{i-1}) -> the step's outputs.
   virtual DecoderStep decode_step(const Tensor& prev, const nn::RecurrentState& state,
                                   const Encoded& enc) const = 0;
-  // The decoder's start state from the encoder: (h_S, c_S) in both models.
+  // The decoder's start state from the encoder: (h_S, c_S) in both models ({h_S} for a GRU).
   nn::RecurrentState initial_state(const Encoded& enc) const { return enc.last; }
 
   // Teacher forcing: the decoder is fed the reference y_{i-1} (batch.tgt_in), not its own
@@ -164,19 +174,21 @@ class Seq2SeqBase : public nn::Module {
   Seq2SeqBase(std::string type_name, const Seq2SeqOptions& options);
   // Checks src/src_lengths and embeds and encodes them with the members below.
   Encoded run_encoder(const Tensor& src, const Tensor& src_lengths) const;
-  // Checks a decoder step's arguments.
+  // Checks a decoder step's arguments (`cell`: the decoder's, for the state's size).
   void check_step(const char* who, const Tensor& prev, const nn::RecurrentState& state,
-                  const Encoded& enc) const;
+                  const Encoded& enc, const nn::RecurrentCell& cell) const;
 
   Seq2SeqOptions options_;
 
  public:
   nn::Embedding src_embedding;  // V_src -> E, <pad> row fixed at zero
   nn::Embedding tgt_embedding;  // V -> E, <pad> row fixed at zero
-  nn::LSTM encoder;             // E -> H, run through LSTM::run (any recurrent layer's run)
+  // E -> H, options().cell()'s layer (nn::LSTM for "lstm": encoder.as<nn::LSTM>()), run
+  // through encoder.run.
+  RecurrentEncoder encoder;
 };
 
-// The bottleneck: only (h_S, c_S) crosses from the encoder to the decoder.
+// The bottleneck: only (h_S, c_S) ({h_S} for a GRU) crosses from the encoder to the decoder.
 class Seq2Seq : public Seq2SeqBase {
  public:
   explicit Seq2Seq(const Seq2SeqOptions& options);
@@ -189,10 +201,10 @@ class Seq2Seq : public Seq2SeqBase {
   TeacherForced teacher_forced(const data::SeqBatch& batch) const override;
   bool has_attention() const override { return false; }
 
-  // Used only through nn::RecurrentCell (input_gates, step, output): another cell type (a
-  // GRU) would change this line only.
-  nn::LSTMCell decoder;  // E -> H
-  nn::Linear out;        // H -> V
+  // E -> H, options().cell()'s cell (nn::LSTMCell for "lstm": decoder.as<nn::LSTMCell>()),
+  // used only through nn::RecurrentCell (input_gates, step, output), so any cell fits.
+  RecurrentDecoder decoder;
+  nn::Linear out;  // H -> V
 };
 
 // With attention over every encoder state at every decoder step.
@@ -207,8 +219,8 @@ class AttnSeq2Seq : public Seq2SeqBase {
   TeacherForced teacher_forced(const data::SeqBatch& batch) const override;
   bool has_attention() const override { return true; }
 
-  nn::LSTMCell decoder;  // E + H -> H, used only through nn::RecurrentCell
-  nn::Linear out;        // 2H -> V
+  RecurrentDecoder decoder;  // E + H -> H, options().cell()'s cell, used as an nn::RecurrentCell
+  nn::Linear out;            // 2H -> V
   // One of the two, by options().attention().
   std::shared_ptr<nn::AdditiveAttention> additive;
   std::shared_ptr<nn::DotProductAttention> multiplicative;

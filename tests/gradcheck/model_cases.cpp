@@ -47,10 +47,11 @@ size_t assign_shared(models::Seq2SeqBase& m, const X& x) {
   size_t i = 0;
   m.src_embedding.weight = x[i++];
   m.tgt_embedding.weight = x[i++];
-  m.encoder.weight_ih[0] = x[i++];
-  m.encoder.weight_hh[0] = x[i++];
-  m.encoder.bias_ih[0] = x[i++];
-  m.encoder.bias_hh[0] = x[i++];
+  nn::LSTM& encoder = m.encoder.as<nn::LSTM>();
+  encoder.weight_ih[0] = x[i++];
+  encoder.weight_hh[0] = x[i++];
+  encoder.bias_ih[0] = x[i++];
+  encoder.bias_hh[0] = x[i++];
   return i;
 }
 
@@ -64,7 +65,7 @@ size_t assign_cell(nn::LSTMCell& cell, const X& x, size_t i) {
 
 Tensor bottleneck_loss(const X& x, bool stepwise) {
   models::Seq2Seq m(tiny_options(AttentionKind::additive));
-  size_t i = assign_cell(m.decoder, x, assign_shared(m, x));
+  size_t i = assign_cell(m.decoder.as<nn::LSTMCell>(), x, assign_shared(m, x));
   m.out.weight = x[i++];
   m.out.bias = x[i++];
   const data::SeqBatch b = tiny_batch();
@@ -75,7 +76,7 @@ Tensor bottleneck_loss(const X& x, bool stepwise) {
 
 Tensor attention_loss(const X& x, AttentionKind kind) {
   models::AttnSeq2Seq m(tiny_options(kind));
-  size_t i = assign_cell(m.decoder, x, assign_shared(m, x));
+  size_t i = assign_cell(m.decoder.as<nn::LSTMCell>(), x, assign_shared(m, x));
   if (m.additive) {
     m.additive->W.weight = x[i++];
     m.additive->U.weight = x[i++];

@@ -183,11 +183,11 @@ TEST(Seq2Seq, ParameterNamesAreReadable) {
                                           "attention.U.bias",     "attention.v.weight",
                                           "out.weight",           "out.bias"};
   EXPECT_EQ(names, expected);
-  EXPECT_EQ(m.decoder.weight_ih.shape(), Shape({64, 8 + 16}));  // [4H, E + H]: [emb; context]
+  EXPECT_EQ(m.decoder.as<nn::LSTMCell>().weight_ih.shape(), Shape({64, 8 + 16}));  // [4H, E + H]: [emb; context]
   EXPECT_EQ(m.out.weight.shape(), Shape({kTgtVocab, 32}));      // [V, 2H]: [s_i; c_i]
 
   models::Seq2Seq plain(small_options());
-  EXPECT_EQ(plain.decoder.weight_ih.shape(), Shape({64, 8}));  // [4H, E]: nothing but y_{i-1}
+  EXPECT_EQ(plain.decoder.as<nn::LSTMCell>().weight_ih.shape(), Shape({64, 8}));  // [4H, E]: nothing but y_{i-1}
   EXPECT_EQ(plain.out.weight.shape(), Shape({kTgtVocab, 16}));
   models::AttnSeq2Seq dot(small_options(AttentionKind::dot));
   for (const auto& [name, t] : dot.named_parameters())

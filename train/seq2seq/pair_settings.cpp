@@ -20,6 +20,9 @@ PairSettings read_pair_settings(const RunOptions& opts) {
   s.clip = cfg.get("clip", 1.0);
   s.embedding_dim = cfg.get<int64_t>("embedding_dim", q ? 32 : 64);
   s.hidden_size = cfg.get<int64_t>("hidden_size", q ? 64 : 128);
+  // Read (and so recorded in the run's config) only when given: a default run's metrics.json
+  // stays what it was before the key existed. The models check the name.
+  s.cell = cfg.contains("cell") ? cfg.get("cell", "lstm") : "lstm";
   s.data_max_len = cfg.get<int64_t>("data_max_len", 12);
   s.data_max_pairs = cfg.get<int64_t>("data_max_pairs", 20000);
   s.swap_columns = cfg.get("swap_columns", false);

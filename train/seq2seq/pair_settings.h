@@ -18,6 +18,9 @@
 //   clip            gradient norm cap (clip_grad_norm)              1.0
 //   embedding_dim   E                                               64 / 32
 //   hidden_size     H: the size of the bottleneck                   128 / 64
+//   cell            the recurrent kind of encoder and decoder       "lstm"
+//                   (models/recurrent_registry.h): "lstm", or "gru" in the programs that
+//                   link exercise 1's GRU (scripts/exercise 1 --tutorial 02 or 03)
 // With --data FILE (tab-separated sentence pairs, data/sentence_pairs.h), also:
 //   data_max_len    keep pairs with both sides of at most this many tokens   12
 //   data_max_pairs  keep this many pairs at most (0: all)                    20000
@@ -34,6 +37,7 @@ struct PairSettings {
   int alphabet;
   int64_t min_len, max_len, train_pairs, test_per_length;
   int64_t epochs, batch_size, embedding_dim, hidden_size;
+  std::string cell;
   double lr, clip;
   int64_t data_max_len, data_max_pairs;
   bool swap_columns;

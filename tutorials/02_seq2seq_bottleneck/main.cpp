@@ -52,12 +52,14 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
   const attn::models::Seq2Seq model(
       attn::models::Seq2SeqOptions(data.src_vocab.size(), data.tgt_vocab.size())
           .embedding_dim(s.embedding_dim)
-          .hidden_size(s.hidden_size));
+          .hidden_size(s.hidden_size)
+          .cell(s.cell));
   attn::NoGradGuard no_grad;
   const SeqPair& pair = data.test.rbegin()->second.front();  // one of the longest
   const attn::data::SeqBatch b = attn::data::collate({pair});
   const attn::models::Encoded enc = model.encode(b.src, b.src_lengths);
   const attn::nn::RecurrentState s0 = model.initial_state(enc);  // {s_0, m_0} = {h_S, c_S}
+  const bool lstm = s0.size() == 2;                                // a GRU's is {h_S} alone
   std::cout << "\nthe bottleneck, on one sentence (untrained model):\n  source  "
             << attn::data::join_tokens(data.src_vocab.decode(pair.src)) << "\n  encoder states"
             << "  h_1 .. h_S  " << attn::shape_str(enc.states.shape())
@@ -76,8 +78,9 @@ void show_the_bottleneck(const attn::train::PairData& data, const attn::train::P
   for (int64_t i = 0; i < logits.numel(); ++i)
     moved = std::max<double>(moved, std::abs(logits.data()[i] - same.data()[i]));
   std::cout << "\n  h_1 .. h_S erased: the decoder's first logits move by " << moved << "\n  "
-            << enc.states.numel() << " numbers computed, " << 2 * s.hidden_size
-            << " (h_S and c_S) reach the decoder\n\n";
+            << enc.states.numel() << " numbers computed, "
+            << static_cast<int64_t>(s0.size()) * s.hidden_size
+            << (lstm ? " (h_S and c_S)" : " (h_S)") << " reach the decoder\n\n";
 }
 
 // What --help says under the usage line.
@@ -123,6 +126,7 @@ int run(int argc, char** argv) {
                                                 attn::train::DataOption::kAccepted);
   const attn::train::PairSettings s = attn::train::read_pair_settings(opts);
   opts.config.check_unknown_keys();
+  attn::models::recurrent_factory(s.cell);  // an unknown or unlinked cell stops the run here
   const attn::train::PairData data = attn::train::load_pair_data(s, opts);
   std::cout << "data: " << data.name << "; " << data.train.size() << " training pairs, test "
             << "lengths " << data.test.begin()->first << "-" << data.test.rbegin()->first
@@ -133,11 +137,14 @@ int run(int argc, char** argv) {
   attn::models::Seq2Seq model(
       attn::models::Seq2SeqOptions(data.src_vocab.size(), data.tgt_vocab.size())
           .embedding_dim(s.embedding_dim)
-          .hidden_size(s.hidden_size));
+          .hidden_size(s.hidden_size)
+          .cell(s.cell));
+  const std::string kind = s.cell == "lstm" ? "LSTM" : s.cell == "gru" ? "GRU" : s.cell;
   std::cout << "model: Embedding(" << data.src_vocab.size() << "," << s.embedding_dim
-            << ") -> LSTM(" << s.embedding_dim << "," << s.hidden_size
-            << ") encoder; its last (h, c) starts an LSTMCell(" << s.embedding_dim << ","
-            << s.hidden_size << ") decoder; Linear(" << s.hidden_size << ","
+            << ") -> " << kind << "(" << s.embedding_dim << "," << s.hidden_size
+            << ") encoder; its last " << (kind == "LSTM" ? "(h, c) starts an " : "state starts a ")
+            << kind << "Cell(" << s.embedding_dim << "," << s.hidden_size << ") decoder; Linear("
+            << s.hidden_size << ","
             << data.tgt_vocab.size() << "); " << model.num_parameters() << " parameters\n"
             << "training: Adam lr " << s.lr << ", batch " << s.batch_size << ", " << s.epochs
             << " epochs, teacher forcing\n\n";

@@ -21,7 +21,7 @@
 // ---- settings.cpp ----
 // Config keys (a JSON object given with --config) and their defaults, full / quick:
 //   task, alphabet, min_len, max_len, train_pairs, test_per_length, epochs, batch_size, lr,
-//   clip, embedding_dim, hidden_size, data_max_len, data_max_pairs, swap_columns
+//   clip, embedding_dim, hidden_size, cell, data_max_len, data_max_pairs, swap_columns
 //                   as tutorial 02 (train/seq2seq/pair_settings.h): the bottleneck is 02's model
 //   attention       "additive" (Bahdanau), "dot" or "general" (Luong)      "additive"
 //   attention_dim   A, additive only                                        = hidden_size

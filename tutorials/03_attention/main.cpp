@@ -52,6 +52,7 @@ void show_one_attention_step(const attn::train::PairData& data, const Settings& 
       attn::models::Seq2SeqOptions(data.src_vocab.size(), data.tgt_vocab.size())
           .embedding_dim(s.pair.embedding_dim)
           .hidden_size(s.pair.hidden_size)
+          .cell(s.pair.cell)
           .attention(attn::models::AttentionKind::additive)
           .attention_dim(s.attention_dim));
   attn::NoGradGuard no_grad;
@@ -108,6 +109,7 @@ int run(int argc, char** argv) {
       attn::models::Seq2SeqOptions(data.src_vocab.size(), data.tgt_vocab.size())
           .embedding_dim(s.pair.embedding_dim)
           .hidden_size(s.pair.hidden_size)
+          .cell(s.pair.cell)
           .attention(s.attention)
           .attention_dim(s.attention_dim);
   attn::models::Seq2Seq bottleneck(model_options);

@@ -18,6 +18,7 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.alignment_epochs = cfg.get<int64_t>("alignment_epochs", q ? 4 : 6);
   s.alignment_examples = cfg.get<int64_t>("alignment_examples", q ? 3 : 4);
   cfg.check_unknown_keys();
+  attn::models::recurrent_factory(s.pair.cell);  // an unknown or unlinked cell stops here
   ATTN_CHECK(s.beam_width >= 1 && s.beam_per_length >= 1 && s.beam_alpha >= 0,
              "config: beam_width and beam_per_length must be >= 1 and beam_alpha >= 0");
   ATTN_CHECK(

@@ -36,6 +36,7 @@ std::unique_ptr<attn::models::AttnSeq2Seq> train_translator(const Settings& s,
       attn::models::Seq2SeqOptions(translation.src_vocab.size(), translation.tgt_vocab.size())
           .embedding_dim(s.pair.embedding_dim)
           .hidden_size(s.pair.hidden_size)
+          .cell(s.pair.cell)
           .attention(s.attention)
           .attention_dim(s.attention_dim));
   const auto log =
