@@ -16,6 +16,13 @@ using nlohmann::json;
 
 namespace {
 
+// nlohmann's message without its "[json.exception.parse_error.101] " id.
+std::string without_id(const std::string& what) {
+  const auto close = what.find("] ");
+  if (what.rfind("[json.", 0) == 0 && close != std::string::npos) return what.substr(close + 2);
+  return what;
+}
+
 json parse_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   ATTN_CHECK(in, file.string(), ": cannot open the captions file (does it exist?)");
@@ -24,7 +31,12 @@ json parse_file(const fs::path& file) {
   try {
     return json::parse(ss.str());
   } catch (const json::parse_error& e) {
-    fail(file.string(), ": not valid JSON (byte ", e.byte, ")");
+    fail(file.string(), ": not valid JSON (byte ", e.byte, "): ", without_id(e.what()));
+  } catch (const json::exception& e) {
+    // Not a syntax error but as fatal, e.g. out_of_range 406, "number overflow parsing
+    // '1e400'": the library throws its own kinds, which must not escape as they are.
+    fail(file.string(), ": not valid JSON: ", without_id(e.what()),
+         " (numbers must fit in a double, up to about 1.8e308)");
   }
 }
 
@@ -79,8 +91,16 @@ CaptionedImages load_images(const fs::path& json_file, std::vector<Entry>& entri
   d.images = Tensor::empty({N, 3, o.size, o.size});
   for (int64_t i = 0; i < N; ++i) {
     Entry& e = entries[size_t(i)];
-    ATTN_CHECK(fs::is_regular_file(e.file), json_file.string(), ": ", e.where, " (image id ", e.id,
-               ") names the image ", e.file.string(), ", which does not exist");
+    // The error_code form: a name the system refuses (too long, say) is the file's fault,
+    // not a filesystem_error to escape.
+    std::error_code ec;
+    const fs::file_status st = fs::status(e.file, ec);
+    const bool missing = st.type() == fs::file_type::not_found;
+    ATTN_CHECK(fs::is_regular_file(st), json_file.string(), ": ", e.where, " (image id ", e.id,
+               ") names the image ", e.file.string(), ", which ",
+               missing ? std::string("does not exist")
+               : ec    ? "cannot be looked up (" + ec.message() + ")"
+                       : std::string("is not a file"));
     Image img;
     try {
       img = load_image(e.file, 3);

@@ -155,7 +155,10 @@ void step_backward_dh(int64_t B, int64_t H, const real* da, const real* w_hh, co
 std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, const Tensor& c,
                                           const Tensor& w_hh, const Tensor& mask) {
   ATTN_PROFILE_OP("lstm_cell_fused");
-  const auto [B, H] = check_lstm_step("lstm_cell_fused", gx, h, c, w_hh, mask);
+  // Plain variables, not a structured binding: the backward lambda captures them, which
+  // clang accepts for a binding only from version 16.
+  const StepSizes sizes = check_lstm_step("lstm_cell_fused", gx, h, c, w_hh, mask);
+  const int64_t B = sizes.B, H = sizes.H;
   const int64_t G = 4 * H;
   Tensor acts = Tensor::empty({B, G});  // a, then activated in place: i | f | g | o
   Tensor tc = Tensor::empty({B, H});    // tanh(c')

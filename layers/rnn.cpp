@@ -55,7 +55,10 @@ StepSizes check_rnn_step(const char* op, const Tensor& gx, const Tensor& h, cons
 Tensor rnn_tanh_cell_fused(const Tensor& gx, const Tensor& h, const Tensor& w_hh,
                            const Tensor& mask) {
   ATTN_PROFILE_OP("rnn_tanh_cell_fused");
-  const auto [B, H] = check_rnn_step("rnn_tanh_cell_fused", gx, h, w_hh, mask);
+  // Plain variables, not a structured binding: the backward lambda captures them, which
+  // clang accepts for a binding only from version 16.
+  const StepSizes sizes = check_rnn_step("rnn_tanh_cell_fused", gx, h, w_hh, mask);
+  const int64_t B = sizes.B, H = sizes.H;
   Tensor h1 = Tensor::empty({B, H});
   real* ph1 = h1.data();
   const real* pgx = gx.data();

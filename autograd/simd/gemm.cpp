@@ -110,9 +110,11 @@ struct Blocking<double> {
 };
 #endif
 
+#ifdef ATTN_HAVE_OPENMP
 // Below this many multiply-adds (M*N*K) one thread does the whole product: waking a
 // second thread costs a few microseconds, about what 64x64x64 takes on one core.
 constexpr int64_t kMinWorkPerThread = 64 * 64 * 64;
+#endif
 
 // A growable 64-byte-aligned scratch buffer, one per thread and type (the packed panels).
 template <typename T>

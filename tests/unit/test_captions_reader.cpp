@@ -120,6 +120,17 @@ TEST(CocoCaptions, MalformedFilesNameTheFileAndThePath) {
   expect_error(read, {"images[1].id", "earlier"});
   dir.write("c.json", R"({"images": [)");
   expect_error(read, {"c.json", "not valid JSON"});
+  // A number too big for a double made the JSON library throw its own out_of_range,
+  // which escaped as it was (found by tests/fuzz/fuzz_captions).
+  dir.write("c.json", R"({"images": [{"id": 1e400, "file_name": "a.png"}], "annotations": []})");
+  expect_error(read, {"c.json", "not valid JSON", "1e400", "double"});
+  expect_error([&] { return read_karpathy_captions(f, dir.path, plain(4)); },
+               {"c.json", "not valid JSON", "1e400"});
+  // A name longer than the system allows made std::filesystem throw its own error, which
+  // escaped as it was (found by tests/fuzz/fuzz_captions).
+  dir.write("c.json", R"({"images": [{"id": 2, "file_name": ")" + std::string(5000, 'n') +
+                          R"("}], "annotations": [{"image_id": 2, "caption": "x"}]})");
+  expect_error(read, {"c.json", "images[0]", "image id 2", "cannot be looked up"});
   dir.write("bad.png", "not a png at all");
   dir.write("c.json", R"({"images": [{"id": 4, "file_name": "bad.png"}],
       "annotations": [{"image_id": 4, "caption": "x"}]})");
