@@ -18,10 +18,12 @@
 // with relation in {left of, right of, above, below}, true of their cells (when both
 // row and column differ, one of the two true relations is drawn). Up to
 // captions_per_scene different ones; every token knows the object it names.
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "autograd/error.h"
 #include "autograd/random.h"
 #include "data/scenes.h"
 
@@ -57,5 +59,26 @@ class SceneComposer {
   std::vector<std::pair<int, int>> held_pairs_;  // (colour id, shape id)
   std::vector<bool> held_;                       // [colour * shapes + shape]
 };
+
+// The checks of the options every scene maker shares (object counts, captions, split
+// sizes, noise, held-out pairs), with `op` naming the maker in the messages and `pair`
+// the held-out pair's kind, e.g. "(colour, shape)". O: CaptionScenesOptions or
+// FashionScenesOptions; each maker checks its canvas and grid itself.
+template <typename O>
+void check_scene_counts(const O& o, const char* op, const char* pair) {
+  ATTN_CHECK(o.min_objects >= 2 && o.min_objects <= o.max_objects, op,
+             ": need 2 <= min_objects <= max_objects, got ", o.min_objects, " and ",
+             o.max_objects);
+  ATTN_CHECK(o.test_objects >= 2, op, ": test_objects must be >= 2, got ", o.test_objects);
+  ATTN_CHECK(std::max(o.max_objects, o.test_objects) <= o.grid * o.grid, op, ": ",
+             std::max(o.max_objects, o.test_objects), " objects do not fit in distinct cells of a ",
+             o.grid, "x", o.grid, " grid");
+  ATTN_CHECK(o.captions_per_scene >= 1, op, ": captions_per_scene must be >= 1");
+  ATTN_CHECK(o.train >= 0 && o.val >= 0 && o.novel >= 0 && o.crowded >= 0, op,
+             ": scene counts must be >= 0");
+  ATTN_CHECK(o.noise >= 0, op, ": noise must be >= 0, got ", o.noise);
+  ATTN_CHECK(o.novel == 0 || !o.held_out.empty(), op,
+             ": novel scenes need at least one held-out ", pair, " pair");
+}
 
 }  // namespace attn::data

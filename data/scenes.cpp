@@ -171,20 +171,7 @@ CaptionScenes make_caption_scenes(const CaptionScenesOptions& o, uint64_t seed) 
   ATTN_CHECK(o.canvas / o.grid >= 12, "make_caption_scenes: canvas ", o.canvas, " px over a ",
              o.grid, "x", o.grid, " grid gives cells of ", o.canvas / o.grid,
              " px; make cells at least 12 px (a larger canvas or a coarser grid)");
-  ATTN_CHECK(o.min_objects >= 2 && o.min_objects <= o.max_objects,
-             "make_caption_scenes: need 2 <= min_objects <= max_objects, got ", o.min_objects,
-             " and ", o.max_objects);
-  ATTN_CHECK(std::max(o.max_objects, o.test_objects) <= o.grid * o.grid,
-             "make_caption_scenes: ", std::max(o.max_objects, o.test_objects),
-             " objects do not fit in distinct cells of a ", o.grid, "x", o.grid, " grid");
-  ATTN_CHECK(o.test_objects >= 2, "make_caption_scenes: test_objects must be >= 2, got ",
-             o.test_objects);
-  ATTN_CHECK(o.captions_per_scene >= 1, "make_caption_scenes: captions_per_scene must be >= 1");
-  ATTN_CHECK(o.train >= 0 && o.val >= 0 && o.novel >= 0 && o.crowded >= 0,
-             "make_caption_scenes: scene counts must be >= 0");
-  ATTN_CHECK(o.noise >= 0, "make_caption_scenes: noise must be >= 0, got ", o.noise);
-  ATTN_CHECK(o.novel == 0 || !o.held_out.empty(),
-             "make_caption_scenes: novel scenes need at least one held-out (colour, shape) pair");
+  check_scene_counts(o, "make_caption_scenes", "(colour, shape)");
 
   Generator gen(seed);
   SceneComposer composer(generated_scene_words(), o.grid, o.held_out, o.captions_per_scene,

@@ -45,4 +45,9 @@ std::string index_str(const Shape& shape, int64_t flat);
 // and the script that writes it.
 nlohmann::json load_exercise_fixture(const std::string& relative);
 
+// Sets a parameter (or any tensor) to `src`'s values in place, outside the graph, as
+// PyTorch's `with torch.no_grad(): dst.copy_(src)`: to load fixture weights into a module.
+// Throws attn::Error when the shapes differ.
+void copy_into(Tensor dst, const Tensor& src);
+
 }  // namespace attn::exercises

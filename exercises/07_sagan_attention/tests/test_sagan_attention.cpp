@@ -20,12 +20,6 @@ namespace {
 
 using testing::tensor_of;
 
-void copy_into(Tensor dst, const Tensor& src) {
-  NoGradGuard no_grad;
-  ASSERT_EQ(dst.shape(), src.shape());
-  std::copy(src.data(), src.data() + src.numel(), dst.data());
-}
-
 TEST(PyTorch, OutputMapAndGradients) {
   const nlohmann::json fixture = load_exercise_fixture("07_sagan_attention/fixtures/sagan_attention.json");
   for (const nlohmann::json& c : fixture.at("cases")) {
