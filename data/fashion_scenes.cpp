@@ -26,10 +26,6 @@ const SceneWords& fashion_scene_words() {
 
 namespace {
 
-// The colours of the generated scenes, so a "red" looks alike in both kinds of scene.
-constexpr std::array<std::array<double, 3>, 4> kRgb{
-    {{0.90, 0.15, 0.15}, {0.15, 0.80, 0.20}, {0.20, 0.30, 0.95}, {0.95, 0.85, 0.10}}};
-constexpr std::array<double, 3> kBackground{0.08, 0.08, 0.08};
 constexpr double kVisible = 0.1;  // the grey level (item's maximum = 1) of a visible pixel
 
 // The side, in pixels, of an item drawn at `size` (0 small, 1 large) in a cell of `cell` px.
@@ -77,10 +73,7 @@ class FashionPainter {
 
   void draw(Scene& s, const Pictures& pictures, real* chw) {
     const int H = o_.canvas, W = o_.canvas, cell = o_.canvas / o_.grid;
-    std::vector<double> rgb(size_t(3) * H * W);
-    for (int c = 0; c < 3; ++c)
-      std::fill(rgb.begin() + size_t(c) * H * W, rgb.begin() + size_t(c + 1) * H * W,
-                kBackground[size_t(c)]);
+    std::vector<double> rgb = blank_canvas(o_.canvas);
     for (SceneObject& ob : s.objects) {
       const auto& rows = pictures.by_class[size_t(ob.shape)];
       const int64_t row = rows[size_t(gen_.randint(int64_t(rows.size())))];
@@ -101,7 +94,7 @@ class FashionPainter {
           const int X = x0 + x, Y = y0 + y;
           for (int c = 0; c < 3; ++c) {
             double& v = rgb[(size_t(c) * H + Y) * W + X];
-            v = v + (kRgb[size_t(ob.colour)][size_t(c)] - v) * a;
+            v = v + (kSceneRgb[size_t(ob.colour)][size_t(c)] - v) * a;
           }
           if (g >= kVisible) {
             box.x0 = std::min(box.x0, X), box.y0 = std::min(box.y0, Y);
@@ -113,10 +106,7 @@ class FashionPainter {
       if (box.x1 <= box.x0) box = PixelRect{x0, y0, x0 + side, y0 + side};
       ob.box = box;
     }
-    for (size_t i = 0; i < rgb.size(); ++i) {
-      const double v = std::clamp(rgb[i] + o_.noise * gen_.normal(), 0.0, 1.0);
-      chw[i] = static_cast<real>((v - 0.5) / 0.5);
-    }
+    finish_canvas(rgb, o_.noise, gen_, chw);
   }
 
  private:

@@ -120,4 +120,19 @@ void SceneComposer::write_captions(Scene& s) {
   }
 }
 
+std::vector<double> blank_canvas(int side) {
+  const size_t plane = size_t(side) * size_t(side);
+  std::vector<double> rgb(3 * plane);
+  for (size_t c = 0; c < 3; ++c)
+    std::fill(rgb.begin() + c * plane, rgb.begin() + (c + 1) * plane, kSceneBackground[c]);
+  return rgb;
+}
+
+void finish_canvas(const std::vector<double>& rgb, double noise, Generator& gen, real* chw) {
+  for (size_t i = 0; i < rgb.size(); ++i) {
+    const double v = std::clamp(rgb[i] + noise * gen.normal(), 0.0, 1.0);
+    chw[i] = static_cast<real>((v - 0.5) / 0.5);
+  }
+}
+
 }  // namespace attn::data

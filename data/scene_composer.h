@@ -19,6 +19,7 @@
 // row and column differ, one of the two true relations is drawn). Up to
 // captions_per_scene different ones; every token knows the object it names.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,6 +60,18 @@ class SceneComposer {
   std::vector<std::pair<int, int>> held_pairs_;  // (colour id, shape id)
   std::vector<bool> held_;                       // [colour * shapes + shape]
 };
+
+// The palette both kinds of scene paint with, so a "red" looks alike in both: RGB in [0, 1]
+// of each colour id (red, green, blue, yellow), and of the background.
+inline constexpr std::array<std::array<double, 3>, 4> kSceneRgb{
+    {{0.90, 0.15, 0.15}, {0.15, 0.80, 0.20}, {0.20, 0.30, 0.95}, {0.95, 0.85, 0.10}}};
+inline constexpr std::array<double, 3> kSceneBackground{0.08, 0.08, 0.08};
+
+// A side x side canvas, channels first (3 x side x side), filled with the background.
+std::vector<double> blank_canvas(int side);
+// The painted canvas into chw: Gaussian noise of std `noise` added, clamped to [0, 1], and
+// stored as (v - 0.5) / 0.5, so the image spans [-1, 1].
+void finish_canvas(const std::vector<double>& rgb, double noise, Generator& gen, real* chw);
 
 // The checks of the options every scene maker shares (object counts, captions, split
 // sizes, noise, held-out pairs), with `op` naming the maker in the messages and `pair`

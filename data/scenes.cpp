@@ -83,11 +83,6 @@ std::vector<int> ground_caption(const Scene& scene, const std::vector<std::strin
 
 namespace {
 
-// RGB in [0, 1] of each colour id, and of the background.
-constexpr std::array<std::array<double, 3>, 4> kRgb{
-    {{0.90, 0.15, 0.15}, {0.15, 0.80, 0.20}, {0.20, 0.30, 0.95}, {0.95, 0.85, 0.10}}};
-constexpr std::array<double, 3> kBackground{0.08, 0.08, 0.08};
-
 // Half the side of an object's drawing, in pixels, for a grid cell of `cell` px.
 int half_extent(int size, int cell) {
   return size == 0 ? cell / 5 : (2 * cell) / 5;
@@ -117,10 +112,7 @@ class ScenePainter {
   // Paints the scene into chw (3 x H x W, already sized) and sets each object's box.
   void draw(Scene& s, real* chw) {
     const int H = o_.canvas, W = o_.canvas, cell = o_.canvas / o_.grid;
-    std::vector<double> rgb(size_t(3) * H * W);
-    for (int c = 0; c < 3; ++c)
-      std::fill(rgb.begin() + size_t(c) * H * W, rgb.begin() + size_t(c + 1) * H * W,
-                kBackground[size_t(c)]);
+    std::vector<double> rgb = blank_canvas(o_.canvas);
     for (SceneObject& ob : s.objects) {
       const int r = half_extent(ob.size, cell);
       // Jitter the centre inside the cell, keeping a pixel of margin.
@@ -132,16 +124,13 @@ class ScenePainter {
         for (int x = std::max(0, cx - r); x <= std::min(W - 1, cx + r); ++x) {
           if (!inside(ob.shape, x, y, cx, cy, r)) continue;
           for (int c = 0; c < 3; ++c)
-            rgb[(size_t(c) * H + y) * W + x] = kRgb[size_t(ob.colour)][size_t(c)];
+            rgb[(size_t(c) * H + y) * W + x] = kSceneRgb[size_t(ob.colour)][size_t(c)];
           box.x0 = std::min(box.x0, x), box.y0 = std::min(box.y0, y);
           box.x1 = std::max(box.x1, x + 1), box.y1 = std::max(box.y1, y + 1);
         }
       ob.box = box;
     }
-    for (size_t i = 0; i < rgb.size(); ++i) {
-      const double v = std::clamp(rgb[i] + o_.noise * gen_.normal(), 0.0, 1.0);
-      chw[i] = static_cast<real>((v - 0.5) / 0.5);
-    }
+    finish_canvas(rgb, o_.noise, gen_, chw);
   }
 
  private:
