@@ -71,6 +71,20 @@ int64_t int_field(const fs::path& f, const json& v, const std::string& path,
   return field(f, v, path, key, json::value_t::number_integer, "an integer").get<int64_t>();
 }
 
+// A name from the captions file, as a path below image_dir. A file that names "/etc/passwd"
+// or "../../secret.jpg" is refused: the reader looks only inside the folder the user gave.
+fs::path below(const fs::path& json_file, const fs::path& image_dir, const std::string& where,
+               const std::string& key, const std::string& name) {
+  const fs::path rel(name);
+  ATTN_CHECK(!name.empty(), json_file.string(), ": ", where, ".", key, " is empty");
+  ATTN_CHECK(!rel.has_root_path(), json_file.string(), ": ", where, ".", key, " is \"", name,
+             "\", an absolute path; image names must be relative to the image folder");
+  for (const fs::path& part : rel)
+    ATTN_CHECK(part != "..", json_file.string(), ": ", where, ".", key, " is \"", name,
+               "\", which uses \"..\"; image names must stay inside the image folder");
+  return image_dir / rel;
+}
+
 // One image entry before its pixels are read.
 struct Entry {
   fs::path file;
@@ -149,7 +163,8 @@ CaptionedImages read_coco_captions(const fs::path& json_file, const fs::path& im
     const std::string where = "images[" + std::to_string(i) + "]";
     Entry e;
     e.id = int_field(json_file, images[i], where, "id");
-    e.file = image_dir / string_field(json_file, images[i], where, "file_name");
+    e.file = below(json_file, image_dir, where, "file_name",
+                   string_field(json_file, images[i], where, "file_name"));
     e.where = where;
     ATTN_CHECK(by_id.emplace(e.id, entries.size()).second, json_file.string(), ": ", where,
                ".id: ", e.id, " is the id of an earlier image too");
@@ -183,9 +198,11 @@ CaptionedImages read_karpathy_captions(const fs::path& json_file, const fs::path
     Entry e;
     e.where = where;
     const std::string filename = string_field(json_file, im, where, "filename");
-    e.file = im.contains("filepath")
-                 ? image_dir / string_field(json_file, im, where, "filepath") / filename
-                 : image_dir / filename;
+    const fs::path dir = im.contains("filepath")
+                             ? below(json_file, image_dir, where, "filepath",
+                                     string_field(json_file, im, where, "filepath"))
+                             : image_dir;
+    e.file = below(json_file, dir, where, "filename", filename);
     e.split = string_field(json_file, im, where, "split");
     e.id = im.contains("imgid") ? int_field(json_file, im, where, "imgid") : int64_t(i);
     const json& sentences = array_field(json_file, im, where, "sentences");

@@ -10,7 +10,8 @@
 //               "split": "train" | "val" | "test" | "restval", "imgid": 0,
 //               "sentences": [{"tokens": ["a", "child", ...], "raw": "A child ..."}, ...]}, ...]}
 // Image files are found at image_dir / file_name (COCO), image_dir / filepath / filename
-// (Karpathy with filepath) or image_dir / filename.
+// (Karpathy with filepath) or image_dir / filename. Names must be relative and must not use
+// "..": an absolute name or one that climbs out of image_dir is an error naming the entry.
 //
 // Captions are tokenised by tokenize_caption (lower case, punctuation split): the raw COCO
 // caption; Karpathy's "tokens" when given, else its "raw" text.

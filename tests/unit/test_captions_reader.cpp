@@ -191,5 +191,38 @@ TEST(KarpathyCaptions, MalformedFilesNameTheFileAndThePath) {
   expect_error(read, {"k.json", "top level", "array"});
 }
 
+// The reader looks only inside the image folder the user gave: a captions file that names an
+// absolute path or climbs out with ".." is refused before anything is opened, even when the
+// file it names exists.
+TEST(CaptionsReaders, ImageNamesMustStayInsideTheImageFolder) {
+  TempDir dir;
+  fs::create_directories(dir.path / "images");
+  save_png(dir.path / "outside.png", solid(4, 4, 1, 2, 3));
+  const fs::path f = dir.path / "c.json";
+  const auto coco = [&] { return read_coco_captions(f, dir.path / "images", plain(4)); };
+  const auto karpathy = [&] { return read_karpathy_captions(f, dir.path / "images", plain(4)); };
+  const std::string absolute = (dir.path / "outside.png").string();
+  dir.write("c.json", R"({"images": [{"id": 1, "file_name": ")" + absolute +
+                          R"("}], "annotations": [{"image_id": 1, "caption": "x"}]})");
+  expect_error(coco, {"c.json", "images[0].file_name", "absolute path"});
+  dir.write("c.json", R"({"images": [{"id": 1, "file_name": "../outside.png"}],
+      "annotations": [{"image_id": 1, "caption": "x"}]})");
+  expect_error(coco, {"c.json", "images[0].file_name", "\"..\""});
+  dir.write("c.json", R"({"images": [{"id": 1, "file_name": ""}],
+      "annotations": [{"image_id": 1, "caption": "x"}]})");
+  expect_error(coco, {"c.json", "images[0].file_name", "empty"});
+  dir.write("c.json", R"({"images": [{"filename": "outside.png", "filepath": "..",
+      "split": "val", "sentences": [{"raw": "x"}]}]})");
+  expect_error(karpathy, {"c.json", "images[0].filepath", "\"..\""});
+  dir.write("c.json", R"({"images": [{"filename": "a/../../outside.png", "split": "val",
+      "sentences": [{"raw": "x"}]}]})");
+  expect_error(karpathy, {"c.json", "images[0].filename", "\"..\""});
+  // A name with dots that is not "..", below the folder, is fine.
+  save_png(dir.path / "images" / "a..b.png", solid(4, 4, 9, 9, 9));
+  dir.write("c.json", R"({"images": [{"filename": "a..b.png", "split": "val",
+      "sentences": [{"raw": "x"}]}]})");
+  EXPECT_EQ(karpathy().size(), 1);
+}
+
 }  // namespace
 }  // namespace attn::data
