@@ -25,6 +25,10 @@ echo '{"batch_size": 1e9}' > huge_batch.json
 echo '{"batch_size": 9.223372036854775808e18}' > two_to_63.json
 echo '{"max_len": 1000000}' > huge_len.json
 echo '{"beam_width": 1000000000}' > huge_beam.json
+# Each key within its limit, together far beyond any laptop's memory.
+echo '{"batch_size": 4096, "max_len": 512, "hidden_size": 2048}' > huge_pair_model.json
+echo '{"batch_size": 4096, "max_len": 512, "heads": 64, "layers": 64}' > huge_transformer.json
+echo '{"batch_size": 4096, "canvas": 1024, "channels": [512, 512, 512]}' > huge_cnn.json
 printf '\x89PNG\r\n\x1a\nnot a config' > binary.json
 mkdir -p a_directory empty_data_dir
 printf 'no tab on this line\n\xff\xfe\n' > garbage.tsv
@@ -109,16 +113,19 @@ for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_cap
       check $t "--data '$work/nowhere': no such file" --data "$work/nowhere"
       check $t "garbage.tsv" --data garbage.tsv
       check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
+      check $t "encoder and decoder states" --config huge_pair_model.json
       ;;
     04_self_attention)
       check $t "04_self_attention: --data is not used by this tutorial" --data garbage.tsv
       check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
+      check $t "Transformer attention maps" --config huge_transformer.json
       ;;
     05_captioning)
       check $t "--data '$work/nowhere': no such file" --data "$work/nowhere"
       check $t "no .json file there" --data empty_data_dir
       check $t "not valid JSON" --data syntax.json
       check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
+      check $t "the convolutions' im2col columns" --config huge_cnn.json
       ;;
   esac
   case $t in

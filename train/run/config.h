@@ -10,7 +10,9 @@
 // throws attn::Error naming the file, the key, what was expected
 // and what arrived. So does a number above the key's limit in the table of
 // config.cpp (batch_size, max_len, hidden sizes...): a value that could not
-// fit in memory stops the run before any work, not minutes into it. Every key read is remembered with the value used (the
+// fit in memory stops the run before any work, not minutes into it. Keys that are each within
+// their limits but too big together are caught by the tutorial's MemoryEstimate
+// (memory_estimate.h). Every key read is remembered with the value used (the
 // file's or the default), so effective() records the whole configuration of
 // a run, e.g. into metrics.json.
 #include <cmath>

@@ -1,5 +1,7 @@
 #include "train/seq2seq/pair_settings.h"
 
+#include <algorithm>
+
 #include "autograd/error.h"
 
 namespace attn::train {
@@ -32,6 +34,22 @@ PairSettings read_pair_settings(const RunOptions& opts) {
              "config: train_pairs, test_per_length, epochs and batch_size must be >= 1");
   ATTN_CHECK(s.lr > 0 && s.clip > 0, "config: lr = ", s.lr, " and clip = ", s.clip, " must be > 0");
   return s;
+}
+
+MemoryEstimate pair_memory_estimate(const PairSettings& s, bool real_data) {
+  const double B = double(s.batch_size), H = double(s.hidden_size), E = double(s.embedding_dim);
+  const double T = double(real_data ? s.data_max_len : s.max_len) + 2;  // <sos>, <eos>
+  // A task's vocabulary is its alphabet and a few specials; real data's is not known yet, and
+  // bounded by the pairs kept.
+  const double V = real_data ? std::min(1e5, double(s.data_max_pairs ? s.data_max_pairs : 1e5) *
+                                                 double(s.data_max_len))
+                             : double(s.alphabet) + 4;
+  MemoryEstimate m;
+  // Per position: the embedding, 4 gates before and after their nonlinearity, c, tanh c, h.
+  m.add("encoder and decoder states", {"batch_size", "max_len", "hidden_size"},
+        2 * B * T * (E + 11 * H));
+  m.add("logits and their softmax", {"batch_size", "max_len", "alphabet"}, 3 * B * T * V);
+  return m;
 }
 
 }  // namespace attn::train

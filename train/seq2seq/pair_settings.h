@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <string>
 
+#include "train/run/memory_estimate.h"
 #include "train/run/run_options.h"
 
 namespace attn::train {
@@ -47,5 +48,10 @@ struct PairSettings {
 // It does not call check_unknown_keys(): a tutorial reads its own keys after these, then
 // checks.
 PairSettings read_pair_settings(const RunOptions& opts);
+
+// What a training step of the encoder-decoder holds, roughly (memory_estimate.h): the
+// recurrent states and gates of both sides for every position and the logits. Tutorial 03
+// adds its attention's terms before check().
+MemoryEstimate pair_memory_estimate(const PairSettings& s, bool real_data);
 
 }  // namespace attn::train

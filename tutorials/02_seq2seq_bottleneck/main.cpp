@@ -126,6 +126,7 @@ int run(int argc, char** argv) {
                                                 attn::train::DataOption::kAccepted);
   const attn::train::PairSettings s = attn::train::read_pair_settings(opts);
   opts.config.check_unknown_keys();
+  attn::train::pair_memory_estimate(s, !opts.data_path.empty()).check();
   attn::models::recurrent_factory(s.cell);  // an unknown or unlinked cell stops the run here
   const attn::train::PairData data = attn::train::load_pair_data(s, opts);
   std::cout << "data: " << data.name << "; " << data.train.size() << " training pairs, test "

@@ -19,6 +19,19 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   s.alignment_examples = cfg.get<int64_t>("alignment_examples", q ? 3 : 4);
   cfg.check_unknown_keys();
   attn::models::recurrent_factory(s.pair.cell);  // an unknown or unlinked cell stops here
+  {
+    const bool real = !opts.data_path.empty();
+    attn::train::MemoryEstimate m = attn::train::pair_memory_estimate(s.pair, real);
+    const double B = double(s.pair.batch_size), A = double(s.attention_dim);
+    const double T = double(real ? s.pair.data_max_len : s.pair.max_len) + 2;
+    // Additive attention keeps tanh(W s_t + U h_j) [A] for every decoder step t and source
+    // position j until the backward; the weights themselves are T x T per pair.
+    m.add("attention scores", {"batch_size", "max_len", "max_len", "attention_dim"},
+          3 * B * T * T * (A + 1));
+    m.add("beam search hypotheses", {"beam_width", "max_len", "hidden_size"},
+          double(s.beam_width) * T * T * double(s.pair.hidden_size) * 4);
+    m.check();
+  }
   ATTN_CHECK(s.beam_width >= 1 && s.beam_per_length >= 1 && s.beam_alpha >= 0,
              "config: beam_width and beam_per_length must be >= 1 and beam_alpha >= 0");
   ATTN_CHECK(

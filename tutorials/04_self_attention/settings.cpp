@@ -1,7 +1,10 @@
 // Tutorial 04's settings: the one place its defaults live (the keys are listed in
 // self_attention.h).
+#include <algorithm>
+
 #include "autograd/error.h"
 #include "self_attention.h"
+#include "train/run/memory_estimate.h"
 
 Settings read_settings(const attn::train::RunOptions& opts) {
   const attn::train::Config& cfg = opts.config;
@@ -40,6 +43,21 @@ Settings read_settings(const attn::train::RunOptions& opts) {
              "heatmaps >= 0; got ",
              s.train_size, ", ", s.test_per_length, ", ", s.steps, ", ", s.batch_size, ", ", s.lr,
              ", ", s.heatmaps);
+  {
+    const double B = double(s.batch_size), T = double(std::max(s.max_len, s.test_max_len));
+    attn::train::MemoryEstimate m;
+    m.add("LSTM states (both directions)", {"batch_size", "max_len", "hidden"},
+          2 * B * T * (double(s.embedding_dim) + 11 * double(s.hidden)));
+    m.add("self-attention maps", {"batch_size", "max_len", "max_len"}, 4 * B * T * T);
+    m.add("self-attention projections", {"batch_size", "max_len", "d_k", "head_hidden"},
+          B * T * (4 * double(s.d_k) + 3 * double(s.head_hidden)));
+    m.add("Transformer attention maps", {"batch_size", "max_len", "max_len", "heads", "layers"},
+          4 * B * T * T * double(s.heads) * double(s.layers));
+    m.add("Transformer activations", {"batch_size", "max_len", "d_model", "dim_feedforward",
+                                      "layers"},
+          B * T * (12 * double(s.d_model) + 3 * double(s.dim_feedforward)) * double(s.layers));
+    m.check();
+  }
   return s;
 }
 

@@ -1,7 +1,38 @@
 // Tutorial 05's settings: the one place its defaults live (the keys are listed in
 // captioning.h), read before any work so that a typo in the config stops the run at once.
+#include <algorithm>
+
 #include "autograd/error.h"
+#include "train/run/memory_estimate.h"
 #include "captioning.h"
+
+namespace {
+
+// What one training step of the largest model holds, roughly (train/run/memory_estimate.h):
+// each conv block's input columns (im2col), output, BatchNorm, ReLU and pooling at its
+// resolution, and the decoder's states and attention over the grid at every word.
+void check_memory(const Settings& s, bool real_data) {
+  const double B = double(s.batch_size);
+  double side = double(real_data ? s.data_image_size : s.canvas), c_in = 3, conv = 0, cols = 0;
+  for (const int64_t c : s.channels) {
+    cols = std::max(cols, B * c_in * 9 * side * side);
+    conv += 5 * B * double(c) * side * side;
+    c_in = double(c), side = std::max(1.0, side / 2);
+  }
+  const double L = double(s.grid) * double(s.grid), T = double(s.max_len) + 2;
+  attn::train::MemoryEstimate m;
+  m.add("the CNN's feature maps", {"batch_size", "canvas", "channels"}, conv);
+  m.add("the convolutions' im2col columns", {"batch_size", "canvas", "channels"}, cols);
+  m.add("the decoder's states", {"batch_size", "max_len", "hidden_size"},
+        B * T * (double(s.embedding_dim) + 12 * double(s.hidden_size)));
+  m.add("attention over the grid", {"batch_size", "max_len", "grid", "attention_dim"},
+        3 * B * T * L * (double(s.attention_dim) + 1));
+  m.add("beam search", {"beam_width", "max_len", "grid", "hidden_size"},
+        double(s.beam_width) * T * (L * double(c_in) + 4 * double(s.hidden_size)));
+  m.check();
+}
+
+}  // namespace
 
 Settings read_settings(const attn::train::RunOptions& opts) {
   const attn::train::Config& cfg = opts.config;
@@ -64,5 +95,6 @@ Settings read_settings(const attn::train::RunOptions& opts) {
                  s.data_val_share > 0 && s.data_val_share < 1,
              "config: data_image_size must be >= 8, data_min_count >= 1, data_max_images >= 0 "
              "and data_val_share in (0, 1)");
+  check_memory(s, !opts.data_path.empty());
   return s;
 }
