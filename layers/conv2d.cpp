@@ -140,11 +140,12 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record("conv2d", y, std::move(inputs), [x, weight, bias, g](const Tensor& gy) {
+  // The backward splits the batch as the forward did (nt kept), whatever the thread count is
+  // by the time it runs (a test that sets two threads around the forward gets both threaded).
+  return record("conv2d", y, std::move(inputs), [x, weight, bias, g, nt](const Tensor& gy) {
     const int64_t K = g.K(), N = g.N(), O = g.O;
     const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
     const bool pointwise = g.pointwise();
-    const int nt = batch_threads(g);
     const real* pg = gy.data();
     const real* px = x.data();
     const real* pw = weight.data();

@@ -18,7 +18,8 @@
 //   db[o]  = sum over images and positions of dy[b, o, :, :]
 //
 // Threads as Conv2d: with several threads and images, each thread takes whole images
-// (its own column buffer, its own partial dW, summed at the end).
+// (its own column buffer, its own partial dW, summed at the end). The backward uses the
+// forward's thread count.
 #include "layers/conv_transpose2d.h"
 
 #include <cmath>
@@ -73,8 +74,8 @@ ConvGeometry check_conv_transpose2d(const char* op, bool layer, const Tensor& x,
   g.sh = stride.h, g.sw = stride.w, g.ph = padding.h, g.pw = padding.w;
   g.H = (g.Ho - 1) * g.sh - 2 * g.ph + g.kh + output_padding.h;
   g.W = (g.Wo - 1) * g.sw - 2 * g.pw + g.kw + output_padding.w;
-  ATTN_CHECK(g.H > 0 && g.W > 0, op, ": input ", shape_str(x.shape()), " with kernel ", g.kh,
-             "x", g.kw, ", stride ", size2_str(stride), " and padding ", size2_str(padding),
+  ATTN_CHECK(g.H > 0 && g.W > 0, op, ": input ", shape_str(x.shape()), " with kernel ", g.kh, "x",
+             g.kw, ", stride ", size2_str(stride), " and padding ", size2_str(padding),
              " gives an empty output (", g.H, "x", g.W, "); use less padding");
   if (bias.defined())
     ATTN_CHECK(bias.shape() == Shape{g.C}, op, ": bias of shape ", shape_str(bias.shape()),
@@ -91,8 +92,8 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
   const int64_t K = g.K(), N = g.N(), C_in = g.O, HWo = g.H * g.W;
   const bool pointwise = g.pointwise();
   // col2im adds into y; the pointwise GEMM writes all of it.
-  Tensor y = pointwise ? Tensor::uninitialized({g.B, g.C, g.H, g.W})
-                       : Tensor::zeros({g.B, g.C, g.H, g.W});
+  Tensor y =
+      pointwise ? Tensor::uninitialized({g.B, g.C, g.H, g.W}) : Tensor::zeros({g.B, g.C, g.H, g.W});
   const int nt = batch_threads(g);
   std::vector<Tensor> cols = scratch(pointwise ? 0 : nt, K * N);
   const real* px = x.data();
@@ -112,56 +113,58 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
 
   std::vector<Tensor> inputs{x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record("conv_transpose2d", y, std::move(inputs), [x, weight, bias, g](const Tensor& gy) {
-    const int64_t K = g.K(), N = g.N(), C_in = g.O, HWo = g.H * g.W;
-    const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
-    const bool pointwise = g.pointwise();
-    const int nt = batch_threads(g);
-    const real* pg = gy.data();
-    const real* px = x.data();
-    const real* pw = weight.data();
-    Tensor gx = need_x ? Tensor::uninitialized(x.shape()) : Tensor();  // each gemm writes all
-    Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
-    std::vector<Tensor> cols = scratch(pointwise || !(need_x || need_w) ? 0 : nt, K * N);
-    std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
-    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(C_in * K, 0);
-    if (need_x || need_w)
-      for_each_image(nt, g.B, [&](int64_t b, int t) {
-        const real* gyb = pg + b * g.C * HWo;
-        const real* col = gyb;  // col'_b = im2col(dy_b) [K, N]
-        if (!pointwise) {
-          im2col(g, gyb, cols[t].data());
-          col = cols[t].data();
+  // The backward splits the batch as the forward did (nt kept), whatever the thread count is
+  // by the time it runs.
+  return record(
+      "conv_transpose2d", y, std::move(inputs), [x, weight, bias, g, nt](const Tensor& gy) {
+        const int64_t K = g.K(), N = g.N(), C_in = g.O, HWo = g.H * g.W;
+        const bool need_x = x.requires_grad(), need_w = weight.requires_grad();
+        const bool pointwise = g.pointwise();
+        const real* pg = gy.data();
+        const real* px = x.data();
+        const real* pw = weight.data();
+        Tensor gx = need_x ? Tensor::uninitialized(x.shape()) : Tensor();  // each gemm writes all
+        Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
+        std::vector<Tensor> cols = scratch(pointwise || !(need_x || need_w) ? 0 : nt, K * N);
+        std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
+        for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(C_in * K, 0);
+        if (need_x || need_w)
+          for_each_image(nt, g.B, [&](int64_t b, int t) {
+            const real* gyb = pg + b * g.C * HWo;
+            const real* col = gyb;  // col'_b = im2col(dy_b) [K, N]
+            if (!pointwise) {
+              im2col(g, gyb, cols[t].data());
+              col = cols[t].data();
+            }
+            if (need_x)  // dx_b = W col'_b: [C_in, K] x [K, N]
+              simd::gemm<real>(false, false, C_in, N, K, real(1), pw, K, col, N, real(0),
+                               gx.data() + b * C_in * N, N);
+            if (need_w) {  // dW += x_b col'_b^T: [C_in, N] x [N, K], accumulated (beta = 1)
+              real* dw = t == 0 ? gw.data() : gw_part[t].data();
+              simd::gemm<real>(false, true, C_in, K, N, real(1), px + b * C_in * N, N, col, N,
+                               real(1), dw, K);
+            }
+          });
+        for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) {
+          real* dw = gw.data();
+          for (int64_t i = 0; i < C_in * K; ++i) dw[i] += gw_part[t][i];
         }
-        if (need_x)  // dx_b = W col'_b: [C_in, K] x [K, N]
-          simd::gemm<real>(false, false, C_in, N, K, real(1), pw, K, col, N, real(0),
-                           gx.data() + b * C_in * N, N);
-        if (need_w) {  // dW += x_b col'_b^T: [C_in, N] x [N, K], accumulated (beta = 1)
-          real* dw = t == 0 ? gw.data() : gw_part[t].data();
-          simd::gemm<real>(false, true, C_in, K, N, real(1), px + b * C_in * N, N, col, N,
-                           real(1), dw, K);
+        std::vector<Tensor> grads{gx, gw};
+        if (bias.defined()) {
+          Tensor gb;
+          if (bias.requires_grad()) {
+            // db[o] = sum over images and positions of dy[b, o, :, :], summed in double.
+            gb = Tensor::empty({g.C});
+            for (int64_t o = 0; o < g.C; ++o) {
+              double s = 0;
+              for (int64_t b = 0; b < g.B; ++b) s += simd::sum(pg + (b * g.C + o) * HWo, HWo);
+              gb.data()[o] = static_cast<real>(s);
+            }
+          }
+          grads.push_back(gb);
         }
+        return grads;
       });
-    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) {
-      real* dw = gw.data();
-      for (int64_t i = 0; i < C_in * K; ++i) dw[i] += gw_part[t][i];
-    }
-    std::vector<Tensor> grads{gx, gw};
-    if (bias.defined()) {
-      Tensor gb;
-      if (bias.requires_grad()) {
-        // db[o] = sum over images and positions of dy[b, o, :, :], summed in double.
-        gb = Tensor::empty({g.C});
-        for (int64_t o = 0; o < g.C; ++o) {
-          double s = 0;
-          for (int64_t b = 0; b < g.B; ++b) s += simd::sum(pg + (b * g.C + o) * HWo, HWo);
-          gb.data()[o] = static_cast<real>(s);
-        }
-      }
-      grads.push_back(gb);
-    }
-    return grads;
-  });
 }
 
 }  // namespace
@@ -210,10 +213,9 @@ Tensor conv_transpose2d_naive(const Tensor& x, const Tensor& weight, const Tenso
     const real* px = x.data();
     const real* pw = weight.data();
     real* py = y.data();
-    for_each_term([&](int64_t b, int64_t c, int64_t i, int64_t j, int64_t o, int64_t u,
-                      int64_t v, int64_t oh, int64_t ow) {
-      py[yi(b, o, oh, ow)] += pw[wi(c, o, u, v)] * px[xi(b, c, i, j)];
-    });
+    for_each_term(
+        [&](int64_t b, int64_t c, int64_t i, int64_t j, int64_t o, int64_t u, int64_t v, int64_t oh,
+            int64_t ow) { py[yi(b, o, oh, ow)] += pw[wi(c, o, u, v)] * px[xi(b, c, i, j)]; });
     if (bias.defined())
       for (int64_t b = 0; b < g.B; ++b)
         for (int64_t o = 0; o < g.C; ++o)
@@ -259,9 +261,9 @@ ConvTranspose2d::ConvTranspose2d(const ConvTranspose2dOptions& opts)
              " must be positive in both dimensions");
   ATTN_CHECK(p.h >= 0 && p.w >= 0, "ConvTranspose2d: padding ", size2_str(p),
              " must be >= 0 in both dimensions");
-  ATTN_CHECK(op.h >= 0 && op.w >= 0 && op.h < s.h && op.w < s.w,
-             "ConvTranspose2d: output_padding ", size2_str(op),
-             " must be >= 0 and smaller than the stride ", size2_str(s), " in both dimensions");
+  ATTN_CHECK(op.h >= 0 && op.w >= 0 && op.h < s.h && op.w < s.w, "ConvTranspose2d: output_padding ",
+             size2_str(op), " must be >= 0 and smaller than the stride ", size2_str(s),
+             " in both dimensions");
   weight = Tensor::empty({opts.in_channels(), opts.out_channels(), k.h, k.w});
   register_parameter("weight", weight);
   if (opts.bias()) {

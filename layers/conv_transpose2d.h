@@ -51,9 +51,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bia
 
 // The same op by its definition, one multiply-add at a time, forward and backward: slow,
 // obviously right, what the tests hold conv_transpose2d to.
-Tensor conv_transpose2d_naive(const Tensor& x, const Tensor& weight,
-                              const Tensor& bias = Tensor(), Size2 stride = 1, Size2 padding = 0,
-                              Size2 output_padding = 0);
+Tensor conv_transpose2d_naive(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor(),
+                              Size2 stride = 1, Size2 padding = 0, Size2 output_padding = 0);
 
 class ConvTranspose2d : public Module {
  public:

@@ -36,8 +36,7 @@ std::pair<int64_t, int64_t> matrix_sizes(const char* op, const Tensor& weight_or
              " must have at least 2 dimensions (it is seen as a matrix [h, w])");
   const int64_t h = weight_orig.size(0);
   const int64_t w = weight_orig.numel() / std::max<int64_t>(h, 1);
-  ATTN_CHECK(h > 0 && w > 0, op, ": weight of shape ", shape_str(weight_orig.shape()),
-             " is empty");
+  ATTN_CHECK(h > 0 && w > 0, op, ": weight of shape ", shape_str(weight_orig.shape()), " is empty");
   return {h, w};
 }
 
