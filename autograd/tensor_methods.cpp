@@ -45,6 +45,9 @@ Tensor Tensor::sigmoid() const {
 Tensor Tensor::relu() const {
   return attn::relu(*this);
 }
+Tensor Tensor::leaky_relu(double negative_slope) const {
+  return attn::leaky_relu(*this, negative_slope);
+}
 Tensor Tensor::gelu() const {
   return attn::gelu(*this);
 }

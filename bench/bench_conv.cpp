@@ -2,7 +2,11 @@
 // the model benchmark (bench_models.cpp) trains (float32):
 //   captioner_cnn  3 x (Conv3x3 pad 1, ReLU, MaxPool2), channels 3-32-64-128, [32, 3, 64, 64]
 //   sagan_convs    Conv3x3(3, 64) pad 1, ReLU, Conv3x3(64, 3) pad 1, [16, 3, 32, 32]
-// and each conv of them alone (block = conv + relu + pool). The images are data (no gradient),
+// and each conv of them alone (block = conv + relu + pool), and the two convolutions a
+// SAGAN's discriminator and generator change resolution with:
+//   conv4x4_s2            Conv2d 4x4 stride 2 padding 1 (halves the image)
+//   conv_transpose4x4_s2  ConvTranspose2d 4x4 stride 2 padding 1 (doubles it) The images are data
+//   (no gradient),
 // as in training; everything after them needs one. The peer is PyTorch running the same
 // layers: bench/torch_conv_peer.py THREADS prints the same rows.
 //
@@ -20,6 +24,7 @@
 #include "autograd/autograd.h"
 #include "autograd/parallel.h"
 #include "layers/conv2d.h"
+#include "layers/conv_transpose2d.h"
 #include "layers/pooling.h"
 
 namespace {
@@ -74,6 +79,24 @@ void BM_conv3x3(benchmark::State& state) {
   time_step(state, [&] { return conv(x); });
 }
 
+// The discriminator's way down: args {B, C_in, C_out, H, input needs grad}.
+void BM_conv4x4_s2(benchmark::State& state) {
+  attn::manual_seed(5);
+  const int64_t B = state.range(0), C = state.range(1), O = state.range(2), H = state.range(3);
+  nn::Conv2d conv(nn::Conv2dOptions(C, O, 4).stride(2).padding(1));
+  Tensor x = Tensor::randn({B, C, H, H}, state.range(4) != 0);
+  time_step(state, [&] { return conv(x); });
+}
+
+// The generator's way up: args {B, C_in, C_out, H, input needs grad}.
+void BM_conv_transpose4x4_s2(benchmark::State& state) {
+  attn::manual_seed(6);
+  const int64_t B = state.range(0), C = state.range(1), O = state.range(2), H = state.range(3);
+  nn::ConvTranspose2d up(nn::ConvTranspose2dOptions(C, O, 4).stride(2).padding(1));
+  Tensor x = Tensor::randn({B, C, H, H}, state.range(4) != 0);
+  time_step(state, [&] { return up(x); });
+}
+
 BENCHMARK(BM_captioner_cnn)->Name("captioner_cnn")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sagan_convs)->Name("sagan_convs")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_captioner_block)
@@ -88,6 +111,19 @@ BENCHMARK(BM_conv3x3)
     ->Name("conv3x3")
     ->Args({16, 3, 64, 32, 0})
     ->Args({16, 64, 3, 32, 1})
+    ->ArgNames({"B", "Cin", "Cout", "H", "dx"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+BENCHMARK(BM_conv4x4_s2)
+    ->Name("conv4x4_s2")
+    ->Args({16, 64, 128, 14, 1})
+    ->ArgNames({"B", "Cin", "Cout", "H", "dx"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_conv_transpose4x4_s2)
+    ->Name("conv_transpose4x4_s2")
+    ->Args({16, 128, 64, 7, 1})
     ->ArgNames({"B", "Cin", "Cout", "H", "dx"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -11,6 +11,8 @@ Rows (the same layers, sizes and gradient requirements as bench_conv.cpp):
     sagan_convs      Conv3x3(3, 64) pad 1, ReLU, Conv3x3(64, 3) pad 1, [16, 3, 32, 32]
     captioner_block  one conv + relu + pool block of the captioner
     conv3x3          one conv alone
+    conv4x4_s2       Conv2d 4x4 stride 2 padding 1 (a SAGAN discriminator's way down)
+    conv_transpose4x4_s2  ConvTranspose2d 4x4 stride 2 padding 1 (a generator's way up)
 """
 import statistics
 import sys
@@ -70,6 +72,17 @@ def main():
         xb = torch.randn(B, C, H, H, requires_grad=bool(dx))
         rows.append(("conv3x3/B:%d/Cin:%d/Cout:%d/H:%d/dx:%d" % (B, C, O, H, dx),
                      step_of(lambda conv=conv, xb=xb: conv(xb))))
+
+    for B, C, O, H, dx in [(16, 64, 128, 14, 1)]:
+        conv = nn.Conv2d(C, O, 4, stride=2, padding=1)
+        xb = torch.randn(B, C, H, H, requires_grad=bool(dx))
+        rows.append(("conv4x4_s2/B:%d/Cin:%d/Cout:%d/H:%d/dx:%d" % (B, C, O, H, dx),
+                     step_of(lambda conv=conv, xb=xb: conv(xb))))
+    for B, C, O, H, dx in [(16, 128, 64, 7, 1)]:
+        up = nn.ConvTranspose2d(C, O, 4, stride=2, padding=1)
+        xb = torch.randn(B, C, H, H, requires_grad=bool(dx))
+        rows.append(("conv_transpose4x4_s2/B:%d/Cin:%d/Cout:%d/H:%d/dx:%d" % (B, C, O, H, dx),
+                     step_of(lambda up=up, xb=xb: up(xb))))
 
     print("torch %s, %d thread(s), mkldnn %s" % (torch.__version__, torch.get_num_threads(),
                                                 torch.backends.mkldnn.is_available()))

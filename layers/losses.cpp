@@ -258,4 +258,27 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
   return reduce_loss(l, opt.reduction(), n);
 }
 
+// ---- hinge losses of GAN training, composed -------------------------------------------------
+// L_D = mean(relu(1 - d_real)) + mean(relu(1 + d_fake)),  L_G = -mean(d_fake).
+// Gradients by the ops: dL_D/dd_real = -1/n where d_real < 1 (else 0),
+// dL_D/dd_fake = 1/m where d_fake > -1, dL_G/dd_fake = -1/m.
+namespace {
+void check_scores(const char* op, const char* name, const Tensor& d) {
+  ATTN_CHECK(d.defined(), op, ": ", name, " is undefined");
+  ATTN_CHECK(d.numel() > 0, op, ": ", name, " of shape ", shape_str(d.shape()),
+             " is empty; the mean of no scores is undefined");
+}
+}  // namespace
+
+Tensor hinge_loss_discriminator(const Tensor& d_real, const Tensor& d_fake) {
+  check_scores("hinge_loss_discriminator", "d_real", d_real);
+  check_scores("hinge_loss_discriminator", "d_fake", d_fake);
+  return relu(1 - d_real).mean() + relu(1 + d_fake).mean();
+}
+
+Tensor hinge_loss_generator(const Tensor& d_fake) {
+  check_scores("hinge_loss_generator", "d_fake", d_fake);
+  return -d_fake.mean();
+}
+
 }  // namespace attn::nn

@@ -68,4 +68,14 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossOptions&
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
                                         const BCEWithLogitsOptions& options = {});
 
+// The hinge losses of GAN training (Lim & Ye 2017; SAGAN's, and BigGAN's), on the
+// discriminator's raw scores d [..] (no sigmoid), each averaged over its elements:
+//   L_D = mean(relu(1 - d_real)) + mean(relu(1 + d_fake))   -> []
+//   L_G = -mean(d_fake)                                      -> []
+// The discriminator is pushed to score real images >= 1 and fakes <= -1, and stops caring
+// once they are (the relu is flat there); the generator raises the score of its fakes.
+// d_real and d_fake may differ in shape (batches of different sizes). Composed from ops.
+Tensor hinge_loss_discriminator(const Tensor& d_real, const Tensor& d_fake);
+Tensor hinge_loss_generator(const Tensor& d_fake);
+
 }  // namespace attn::nn

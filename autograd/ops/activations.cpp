@@ -71,6 +71,26 @@ Tensor relu(const Tensor& x) {
   });
 }
 
+// ---- y = leaky_relu(x) = x where x > 0, else a x  (a = negative_slope) ------------
+// dy/dx = 1 where x > 0, else a. At x = 0 the slope a is taken, as PyTorch does. For a
+// slope a >= 0, y > 0 exactly where x > 0, so (as relu) the backward needs only y; a
+// negative slope would flip the sign there, so the backward keeps x instead.
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  ATTN_PROFILE_OP("leaky_relu");
+  Tensor y = empty_like_checked(x, "leaky_relu");
+  ATTN_CHECK(std::isfinite(negative_slope), "leaky_relu: negative_slope must be finite, got ",
+             negative_slope);
+  const real a = static_cast<real>(negative_slope);
+  const real* px = x.data();
+  real* py = y.data();
+  const int64_t n = x.numel();
+  for (int64_t i = 0; i < n; ++i) py[i] = px[i] > 0 ? px[i] : a * px[i];
+  return record("leaky_relu", y, {x}, [x = x.detach(), a](const Tensor& g) {
+    const real* px = x.data();
+    return std::vector<Tensor>{chain(g, [px, a](int64_t i) { return px[i] > 0 ? real(1) : a; })};
+  });
+}
+
 // ---- y = gelu(x) = x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) ------------------------------
 // Phi is the standard normal CDF, phi = Phi' its density e^(-x^2/2) / sqrt(2 pi).
 // Product rule: dy/dx = Phi(x) + x phi(x).

@@ -1,6 +1,7 @@
 // Gradient checks of the activations: odd sizes, wide input ranges (where
-// tanh and sigmoid saturate), and relu with its kink at 0 kept out of reach.
+// tanh and sigmoid saturate), and relu and leaky_relu with their kink at 0 kept out of reach.
 #include "gradcheck/gradcheck_case.h"
+#include "layers/activation_modules.h"
 
 namespace attn::testing {
 namespace {
@@ -32,6 +33,21 @@ std::vector<GradcheckCase> cases() {
       {"relu_2x3x17",
        {{2, 3, 17}},
        [](const X& x) { return x[0].relu(); },
+       {.kinks = {0.0}},
+       off_kink0},
+      {"leaky_relu_0p2_3x7",
+       {{3, 7}},
+       [](const X& x) { return leaky_relu(x[0], 0.2); },
+       {.kinks = {0.0}},
+       off_kink0},
+      {"leaky_relu_default_method_2x3x17",
+       {{2, 3, 17}},
+       [](const X& x) { return x[0].leaky_relu(); },
+       {.kinks = {0.0}},
+       off_kink0},
+      {"leaky_relu_module_0p2_17",
+       {{17}},
+       [](const X& x) { return nn::LeakyReLU(0.2)(x[0]); },
        {.kinks = {0.0}},
        off_kink0},
       {"gelu_1", {{1}}, [](const X& x) { return gelu(x[0]); }},

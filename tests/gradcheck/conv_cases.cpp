@@ -1,11 +1,14 @@
-// Gradient checks of Conv2d (w.r.t. input, weight and bias) and of the pooling layers:
+// Gradient checks of Conv2d and ConvTranspose2d (w.r.t. input, weight and bias), of nearest
+// upsampling and of the pooling layers:
 // odd sizes, strides, padding, 1x1 / 3x3 / non-square kernels, batches of 1 and 3,
 // overlapping pooling windows. Max pooling gets distinct input values (a shuffled ramp),
 // so no window has a tie, where max has no derivative.
 #include "autograd/parallel.h"
 #include "gradcheck/gradcheck_case.h"
 #include "layers/conv2d.h"
+#include "layers/conv_transpose2d.h"
 #include "layers/pooling.h"
+#include "layers/upsample.h"
 
 namespace attn::testing {
 namespace {
@@ -33,6 +36,41 @@ Tensor conv_two_threads(const X& x) {
   Tensor y = nn::conv2d(x[0], x[1], x[2], 1, 1);
   set_num_threads(saved);
   return y;
+}
+
+// conv_transpose2d (GEMM + col2im) and its naive reference, with the row's x, weight, bias.
+auto convt(nn::Size2 stride, nn::Size2 padding, nn::Size2 output_padding = 0) {
+  return [=](const X& x) {
+    return nn::conv_transpose2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, padding,
+                                output_padding);
+  };
+}
+auto convt_naive(nn::Size2 stride, nn::Size2 padding, nn::Size2 output_padding = 0) {
+  return [=](const X& x) {
+    return nn::conv_transpose2d_naive(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, padding,
+                                      output_padding);
+  };
+}
+
+// conv_transpose2d with two threads set around the forward: the images split between them
+// in the forward and, since the node keeps the forward's thread count, in the backward too.
+Tensor convt_two_threads(const X& x) {
+  const int saved = get_num_threads();
+  set_num_threads(2);
+  Tensor y = nn::conv_transpose2d(x[0], x[1], x[2], 2, 1);
+  set_num_threads(saved);
+  return y;
+}
+
+// The ConvTranspose2d module's own forward, its parameters pointed at the row's inputs.
+Tensor convt_module_4x4_stride2_pad1(const X& x) {
+  nn::ConvTranspose2d c(
+      nn::ConvTranspose2dOptions(x[1].size(0), x[1].size(1), {x[1].size(2), x[1].size(3)})
+          .stride(2)
+          .padding(1));
+  c.weight = x[1];
+  c.bias = x[2];
+  return c(x[0]);
 }
 
 // The Conv2d module's own forward, its parameters pointed at the row's inputs.
@@ -101,6 +139,58 @@ std::vector<GradcheckCase> cases() {
       {"conv2d_naive_nonsquare_no_bias",
        {{2, 2, 6, 7}, {3, 2, 2, 3}},
        conv_naive({2, 1}, {1, 0}),
+       linear},
+      // ConvTranspose2d, GEMM + col2im (weight [C_in, C_out, kh, kw]).
+      {"conv_transpose2d_4x4_stride2_pad1_b2_c3_o2_3x4",
+       {{2, 3, 3, 4}, {3, 2, 4, 4}, {2}},
+       convt(2, 1),
+       linear},
+      {"conv_transpose2d_3x3_stride2_pad1_outpad1_b2",
+       {{2, 2, 3, 3}, {2, 3, 3, 3}, {3}},
+       convt(2, 1, 1),
+       linear},
+      {"conv_transpose2d_3x3_stride1_pad1_no_bias_b1",
+       {{1, 3, 4, 5}, {3, 2, 3, 3}},
+       convt(1, 1),
+       linear},
+      {"conv_transpose2d_1x1_pointwise_b3", {{3, 4, 2, 3}, {4, 2, 1, 1}, {2}}, convt(1, 0), linear},
+      {"conv_transpose2d_nonsquare_2x3_stride2x1_pad0x1_outpad1x0",
+       {{2, 2, 3, 4}, {2, 3, 2, 3}, {3}},
+       convt({2, 1}, {0, 1}, {1, 0}),
+       linear},
+      {"conv_transpose2d_5x5_stride3_pad2_outpad2_b1",
+       {{1, 2, 3, 2}, {2, 2, 5, 5}, {2}},
+       convt(3, 2, 2),
+       linear},
+      // C_in K N = 16 (8 4 4) (4 4) = 2^15: the images run on two threads, forward and backward.
+      {"conv_transpose2d_threaded_batch_b3_c16_o8_4x4",
+       {{3, 16, 4, 4}, {16, 8, 4, 4}, {8}},
+       convt_two_threads,
+       linear},
+      {"conv_transpose2d_module_4x4_stride2_pad1_b2",
+       {{2, 2, 3, 3}, {2, 3, 4, 4}, {3}},
+       convt_module_4x4_stride2_pad1,
+       linear},
+      {"conv_transpose2d_naive_4x4_stride2_pad1_b2",
+       {{2, 3, 3, 4}, {3, 2, 4, 4}, {2}},
+       convt_naive(2, 1),
+       linear},
+      {"conv_transpose2d_naive_nonsquare_outpad_no_bias",
+       {{2, 2, 3, 4}, {2, 3, 2, 3}},
+       convt_naive({2, 1}, {0, 1}, {1, 0}),
+       linear},
+      // Nearest upsampling (linear in x).
+      {"upsample_nearest2d_x2_b2_c3_3x4",
+       {{2, 3, 3, 4}},
+       [](const X& x) { return nn::upsample_nearest2d(x[0], 2); },
+       linear},
+      {"upsample_nearest2d_x3_b1_c2_2x3",
+       {{1, 2, 2, 3}},
+       [](const X& x) { return nn::upsample_nearest2d(x[0], 3); },
+       linear},
+      {"upsample_module_x2_then_conv3x3_pad1",
+       {{2, 2, 3, 3}, {3, 2, 3, 3}, {3}},
+       [](const X& x) { return nn::conv2d(nn::Upsample(2)(x[0]), x[1], x[2], 1, 1); },
        linear},
       // Max pooling (distinct values: no ties).
       {"max_pool2d_2x2_b2_c3_6x8",

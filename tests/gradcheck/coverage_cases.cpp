@@ -1,6 +1,7 @@
 // Rows for the backward paths the other tables never entered, each found by
 // planting a bug there that every other row missed:
-//   - conv2d's threaded weight gradient: partial dW per thread, summed after.
+//   - conv2d's and conv_transpose2d's threaded weight gradient: partial dW per
+//     thread, summed after.
 //     It runs only with several threads, several images and enough work per
 //     image, and the threads must stay set through the backward, so these rows
 //     hold the thread count for the whole check (ThreadedGradcheck below);
@@ -21,6 +22,7 @@
 #include "gradcheck/gradcheck_case.h"
 #include "layers/additive_attention.h"
 #include "layers/conv2d.h"
+#include "layers/conv_transpose2d.h"
 #include "layers/embedding.h"
 #include "layers/layer_norm.h"
 #include "layers/losses.h"
@@ -66,6 +68,10 @@ std::vector<GradcheckCase> threaded_cases() {
        [](const X& x) { return nn::conv2d(x[0], x[1], x[2], 1, 1); }, linear},
       {"conv2d_threaded_dW_B2_no_bias_stride2", {{2, 4, 23, 23}, {8, 4, 3, 3}},
        [](const X& x) { return nn::conv2d(x[0], x[1], Tensor(), 2, 1); }, linear},
+      // conv_transpose2d splits its images the same way: C_in (C_out kh kw) (H W) =
+      // 16 * 128 * 16 = 2^15, 4x4 stride 2 padding 1 as a generator uses it.
+      {"conv_transpose2d_threaded_dW_B3_C16_O8_4x4_s2", {{3, 16, 4, 4}, {16, 8, 4, 4}, {8}},
+       [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); }, linear},
   };
 }
 INSTANTIATE_TEST_SUITE_P(Coverage, ThreadedGradcheck, ::testing::ValuesIn(threaded_cases()),
@@ -199,6 +205,8 @@ TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
       // batch split between threads
       {"conv2d", {{4, 8, 20, 20}, {16, 8, 3, 3}, {16}},
        [](const X& x) { return nn::conv2d(x[0], x[1], x[2], 1, 1); }},
+      {"conv_transpose2d", {{4, 32, 6, 6}, {32, 16, 4, 4}, {16}},
+       [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); }},
   };
   for (const ThresholdCase& row : rows) {
     SCOPED_TRACE(row.name);
@@ -211,7 +219,7 @@ TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
     for (size_t i = 0; i < one.size(); ++i) {
       worst = std::max(worst, std::abs(one[i] - two[i]) / (1e-12 + std::abs(one[i])));
     }
-    // Only the order of a sum may differ between the two (conv2d's partial dW).
+    // Only the order of a sum may differ between the two (the convolutions' partial dW).
     EXPECT_LT(worst, 1e-9) << "gradients differ between one and two threads";
   }
 }

@@ -44,6 +44,14 @@ CrossEntropyOptions opts() {
   return {};
 }
 
+// prepare: every score at least 0.05 away from the hinges' kinks at 1 and -1.
+void off_hinges(X& x) {
+  for (Tensor& t : x) {
+    away_from(t, 1.0);
+    away_from(t, -1.0);
+  }
+}
+
 std::vector<GradcheckCase> cases() {
   return {
       // cross_entropy, fused: [N, V] with [N]
@@ -166,6 +174,13 @@ std::vector<GradcheckCase> cases() {
        },
        {},
        probabilities1},
+      // GAN hinge losses (composed), scores kept off the kinks at +-1.
+      {"hinge_discriminator_real6_fake4",
+       {{6, 1}, {4, 1}},
+       [](const X& x) { return nn::hinge_loss_discriminator(x[0], x[1]); },
+       {.kinks = {1.0, -1.0}},
+       off_hinges},
+      {"hinge_generator_2x3", {{2, 3}}, [](const X& x) { return nn::hinge_loss_generator(x[0]); }},
   };
 }
 

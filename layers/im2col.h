@@ -1,0 +1,140 @@
+#pragma once
+// The convolution machinery that conv2d and conv_transpose2d share (internal to layers/):
+// a convolution's sizes, im2col and its adjoint col2im, and the split of a batch over threads.
+// Always in conv2d's terms: x [C, H, W] is the input of the convolution, y [O, Ho, Wo] its
+// output; a transposed convolution is the same geometry read the other way (y -> x).
+//
+//   col [C kh kw, Ho Wo],  col[(c, u, v), (i, j)] = x[c, i sh - ph + u, j sw - pw + v]  (0 outside)
+//   y_b [O, Ho Wo] = W [O, C kh kw] col        (a convolution is one GEMM)
+//   col2im: each entry of a column matrix added back to the pixel im2col took it from.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "autograd/parallel.h"
+#include "autograd/tensor.h"
+#include "layers/conv2d.h"
+
+#ifdef ATTN_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+namespace attn::nn::detail {
+
+// The sizes of one convolution (conv2d's view: x the input, y the output).
+struct ConvGeometry {
+  int64_t B, C, H, W;  // input
+  int64_t O, kh, kw;   // weight
+  int64_t sh, sw, ph, pw;
+  int64_t Ho, Wo;                            // output
+  int64_t K() const { return C * kh * kw; }  // rows of a column matrix
+  int64_t N() const { return Ho * Wo; }      // output positions of one image
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
+};
+
+inline std::string size2_str(Size2 s) {
+  return std::to_string(s.h) + "x" + std::to_string(s.w);
+}
+
+// The output columns j whose input column j sw - pw + v lies inside [0, W): [lo, hi).
+// Outside it the column matrix holds padding zeros.
+struct ValidRange {
+  int64_t lo, hi;
+};
+inline ValidRange valid_cols(const ConvGeometry& g, int64_t v) {
+  const int64_t off = g.pw - v;  // iw = j sw - off
+  int64_t lo = off > 0 ? (off + g.sw - 1) / g.sw : 0;
+  int64_t hi = g.W - 1 + off >= 0 ? (g.W - 1 + off) / g.sw + 1 : 0;
+  lo = std::min(lo, g.Wo);
+  hi = std::clamp(hi, lo, g.Wo);
+  return {lo, hi};
+}
+
+// im2col for one image: x [C, H, W] -> col [C kh kw, Ho Wo]. One row of col per tap
+// (c, u, v); a row is Ho runs of Wo values, each a (strided) slice of one input row with
+// zeros where the window hangs over the border.
+template <typename T>
+inline void im2col(const ConvGeometry& g, const T* x, T* col) {
+  const int64_t N = g.N();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t u = 0; u < g.kh; ++u)
+      for (int64_t v = 0; v < g.kw; ++v) {
+        T* row = col + ((c * g.kh + u) * g.kw + v) * N;
+        const auto [lo, hi] = valid_cols(g, v);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          T* d = row + i * g.Wo;
+          const int64_t ih = i * g.sh - g.ph + u;
+          if (ih < 0 || ih >= g.H) {
+            std::fill(d, d + g.Wo, T(0));
+            continue;
+          }
+          const T* src = x + (c * g.H + ih) * g.W;  // input row ih; column j reads j sw - off
+          const int64_t off = g.pw - v;
+          std::fill(d, d + lo, T(0));
+          if (g.sw == 1)
+            std::memcpy(d + lo, src + (lo - off), sizeof(T) * (hi - lo));
+          else
+            for (int64_t j = lo; j < hi; ++j) d[j] = src[j * g.sw - off];
+          std::fill(d + hi, d + g.Wo, T(0));
+        }
+      }
+}
+
+// col2im for one image, the adjoint of im2col: dx [C, H, W] += each entry of dcol put back
+// where im2col took it from (overlapping windows add up; padding entries are dropped).
+template <typename T>
+inline void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
+  const int64_t N = g.N();
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t u = 0; u < g.kh; ++u)
+      for (int64_t v = 0; v < g.kw; ++v) {
+        const T* row = dcol + ((c * g.kh + u) * g.kw + v) * N;
+        const auto [lo, hi] = valid_cols(g, v);
+        for (int64_t i = 0; i < g.Ho; ++i) {
+          const int64_t ih = i * g.sh - g.ph + u;
+          if (ih < 0 || ih >= g.H) continue;
+          const T* s = row + i * g.Wo;
+          T* dst = dx + (c * g.H + ih) * g.W;
+          const int64_t off = g.pw - v;
+          if (g.sw == 1)
+            for (int64_t j = lo; j < hi; ++j) dst[j - off] += s[j];
+          else
+            for (int64_t j = lo; j < hi; ++j) dst[j * g.sw - off] += s[j];
+        }
+      }
+}
+
+// How many threads take images in parallel: 1 (the images in order) unless there are
+// several threads, several images and enough work per image to cover a thread's start-up.
+inline int batch_threads(const ConvGeometry& g) {
+  const int nt = get_num_threads();
+  if (nt <= 1 || g.B <= 1) return 1;
+  if (g.O * g.K() * g.N() < (int64_t{1} << 15)) return 1;
+  return static_cast<int>(std::min<int64_t>(nt, g.B));
+}
+
+// Runs body(b, t) for every image b, where t in [0, nt) names the thread (its scratch).
+template <typename Body>
+inline void for_each_image(int nt, int64_t B, Body&& body) {
+#ifdef ATTN_HAVE_OPENMP
+  if (nt > 1) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t b = 0; b < B; ++b) body(b, omp_get_thread_num());
+    return;
+  }
+#endif
+  (void)nt;
+  for (int64_t b = 0; b < B; ++b) body(b, 0);
+}
+
+// Per-thread scratch buffers, written in full (im2col, or a gemm with beta = 0) before each
+// use: uninitialised, and from the tensor allocator's cache rather than fresh pages.
+inline std::vector<Tensor> scratch(int count, int64_t size) {
+  std::vector<Tensor> out;
+  for (int i = 0; i < count; ++i) out.push_back(Tensor::uninitialized({size}));
+  return out;
+}
+
+}  // namespace attn::nn::detail
