@@ -17,6 +17,10 @@
 //
 // Training (Adam, cross entropy) and reuse of an earlier run's weights are in
 // train/loop/fit_classifier.h; architecture() is what a saved checkpoint is checked against.
+// With the defaults (105,866 parameters), batch 64 and lr 2e-3 on the 60,000 Fashion-MNIST
+// training pictures, measured on a busy 2-core machine: 300 steps take 4 s of CPU on one
+// thread and reach 84% on the 10,000 test pictures; 3,000 steps (3 epochs) take 34 s of
+// CPU and reach 90.3%. On glyphs, 300 steps reach 98%.
 #include <cstdint>
 #include <memory>
 #include <string>
