@@ -1,5 +1,6 @@
 #include "train/loop/fit_classifier.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -55,19 +56,21 @@ TrainLog fit_classifier(nn::Module& model, const LogitsFn& logits, const Tensor&
 }
 
 std::string content_fingerprint(const std::vector<Tensor>& tensors) {
+  // FNV-1a taken a 32-bit word at a time rather than a byte (four times fewer dependent
+  // multiplies: Fashion-MNIST's 47 million pixels in a fraction of a second), which is all a
+  // fingerprint against accidents needs.
   uint64_t h = 14695981039346656037ull;  // FNV-1a's offset basis
-  auto mix = [&](const void* bytes, size_t n) {
-    const auto* p = static_cast<const unsigned char*>(bytes);
-    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;  // FNV prime
-  };
+  auto mix = [&](uint32_t word) { h = (h ^ word) * 1099511628211ull; };  // FNV prime
   for (const Tensor& t : tensors) {
     ATTN_CHECK(t.defined(), "content_fingerprint: an undefined tensor");
-    for (int64_t d : t.shape()) mix(&d, sizeof d);
-    // Values as float, so the float and double builds agree on data read from the same file.
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      const float v = static_cast<float>(t.data()[i]);
-      mix(&v, sizeof v);
+    mix(static_cast<uint32_t>(t.dim()));
+    for (int64_t d : t.shape()) {
+      mix(static_cast<uint32_t>(d));
+      mix(static_cast<uint32_t>(static_cast<uint64_t>(d) >> 32));
     }
+    // Values as float, so the float and double builds agree on data read from the same file.
+    const real* p = t.data();
+    for (int64_t i = 0; i < t.numel(); ++i) mix(std::bit_cast<uint32_t>(static_cast<float>(p[i])));
   }
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));

@@ -47,7 +47,7 @@ struct ClassifierFitOptions {
 TrainLog fit_classifier(nn::Module& model, const LogitsFn& logits, const Tensor& inputs,
                         const Tensor& labels, const ClassifierFitOptions& options);
 
-// A fingerprint of tensors' shapes and values (FNV-1a, 64 bits, as 16 hex digits): equal
+// A fingerprint of tensors' shapes and values (64-bit FNV-1a, as 16 hex digits): equal
 // data gives equal strings, and a changed pixel or label a different one.
 std::string content_fingerprint(const std::vector<Tensor>& tensors);
 
