@@ -21,8 +21,8 @@ Tensor fashion_rows_to_images(const Tensor& rows) {
 GanImages load_gan_images(std::optional<std::string> fashion_dir, int64_t train_count,
                           int64_t test_count, uint64_t seed, const GlyphOptions& glyphs) {
   ATTN_CHECK(train_count >= 1 && test_count >= 1,
-             "load_gan_images: train_count and test_count must be >= 1, got ", train_count,
-             " and ", test_count);
+             "load_gan_images: train_count and test_count must be >= 1, got ", train_count, " and ",
+             test_count);
   GanImages d;
   if (const auto dir = find_fashion_mnist(fashion_dir)) {
     const FashionMnist fm = load_fashion_mnist(*dir, {train_count, test_count});

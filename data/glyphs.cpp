@@ -11,8 +11,8 @@ namespace attn::data {
 
 const std::array<std::string, kGlyphClasses>& glyph_class_names() {
   static const std::array<std::string, kGlyphClasses> names{
-      "circle", "ring", "square", "frame", "triangle", "cross", "plus", "hbars", "vbars",
-      "diagonal"};
+      "circle", "ring", "square", "frame", "triangle",
+      "cross",  "plus", "hbars",  "vbars", "diagonal"};
   return names;
 }
 
@@ -27,7 +27,9 @@ struct Glyph {
   bool rising = false;    // diagonal: bottom-left to top-right (else top-left to bottom-right)
 };
 
-double uniform(Generator& gen, double lo, double hi) { return lo + (hi - lo) * gen.uniform(); }
+double uniform(Generator& gen, double lo, double hi) {
+  return lo + (hi - lo) * gen.uniform();
+}
 
 // Whether the point (x, y) is inside glyph g.
 bool inside(const Glyph& g, double x, double y) {
@@ -42,24 +44,32 @@ bool inside(const Glyph& g, double x, double y) {
     return std::abs(d - step * std::round(d / step)) <= bar_half && std::abs(d) <= step + bar_half;
   };
   switch (g.shape) {
-    case 0: return dx * dx + dy * dy <= g.r * g.r;
+    case 0:
+      return dx * dx + dy * dy <= g.r * g.r;
     case 1: {
       const double d = std::sqrt(dx * dx + dy * dy);
       return d <= g.r && d >= g.r - g.t;
     }
-    case 2: return std::max(ax, ay) <= box;
+    case 2:
+      return std::max(ax, ay) <= box;
     case 3: {
       const double m = std::max(ax, ay);
       return m <= box && m >= box - g.t;
     }
     case 4:  // apex (0, -r), base at dy = 0.8 r, as wide as 2 r
       return dy >= -g.r && dy <= 0.8 * g.r && ax <= (dy + g.r) / 1.8;
-    case 5: return ax <= box && ay <= box && (diag_down <= half || diag_up <= half);
-    case 6: return (ax <= half && ay <= g.r) || (ay <= half && ax <= g.r);
-    case 7: return ax <= g.r && on_bar(dy);
-    case 8: return ay <= g.r && on_bar(dx);
-    case 9: return ax <= box && ay <= box && (g.rising ? diag_up : diag_down) <= half;
-    default: return false;
+    case 5:
+      return ax <= box && ay <= box && (diag_down <= half || diag_up <= half);
+    case 6:
+      return (ax <= half && ay <= g.r) || (ay <= half && ax <= g.r);
+    case 7:
+      return ax <= g.r && on_bar(dy);
+    case 8:
+      return ay <= g.r && on_bar(dx);
+    case 9:
+      return ax <= box && ay <= box && (g.rising ? diag_up : diag_down) <= half;
+    default:
+      return false;
   }
 }
 

@@ -24,16 +24,16 @@ ImageClassifier::ImageClassifier(const ImageClassifierOptions& o)
   for (size_t k = 0; k < o.channels().size(); ++k) {
     const int64_t c = o.channels()[k];
     ATTN_CHECK(c >= 1, "ImageClassifier: channels[", k, "] = ", c, " must be >= 1");
-    convs.push_back(register_module(
-        "conv" + std::to_string(k),
-        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(in, c, 3).padding(1))));
+    convs.push_back(
+        register_module("conv" + std::to_string(k),
+                        std::make_shared<nn::Conv2d>(nn::Conv2dOptions(in, c, 3).padding(1))));
     in = c;
   }
   const int64_t side = o.image_size() / f;
-  fc = register_module("fc", std::make_shared<nn::Linear>(
-                                 nn::LinearOptions(in * side * side, o.feature_dim())));
-  out = register_module("out", std::make_shared<nn::Linear>(
-                                   nn::LinearOptions(o.feature_dim(), o.classes())));
+  fc = register_module(
+      "fc", std::make_shared<nn::Linear>(nn::LinearOptions(in * side * side, o.feature_dim())));
+  out = register_module(
+      "out", std::make_shared<nn::Linear>(nn::LinearOptions(o.feature_dim(), o.classes())));
 }
 
 void ImageClassifier::check_input(const Tensor& x, const char* who) const {
@@ -50,9 +50,13 @@ Tensor ImageClassifier::features(const Tensor& x) const {
   return (*fc)(h.reshape({h.size(0), -1})).relu();
 }
 
-Tensor ImageClassifier::head(const Tensor& features) const { return (*out)(features); }
+Tensor ImageClassifier::head(const Tensor& features) const {
+  return (*out)(features);
+}
 
-Tensor ImageClassifier::forward(const Tensor& x) const { return head(features(x)); }
+Tensor ImageClassifier::forward(const Tensor& x) const {
+  return head(features(x));
+}
 
 namespace {
 
@@ -88,8 +92,7 @@ double ImageClassifier::accuracy(const Tensor& x, const Tensor& labels, int64_t 
              x.defined() ? shape_str(x.shape()) : std::string("none"));
   const Tensor predicted = logits_in_batches(x, batch).argmax(1);
   int64_t correct = 0;
-  for (int64_t i = 0; i < labels.numel(); ++i)
-    correct += predicted.data()[i] == labels.data()[i];
+  for (int64_t i = 0; i < labels.numel(); ++i) correct += predicted.data()[i] == labels.data()[i];
   return double(correct) / double(labels.numel());
 }
 

@@ -110,7 +110,7 @@ TEST(FrechetDistance, OneDimensionIsMeanAndStdDifference) {
   b.mean = {-2.0};
   a.covariance = SquareMatrix(1);
   b.covariance = SquareMatrix(1);
-  a.covariance(0, 0) = 4.0;  // sigma 2
+  a.covariance(0, 0) = 4.0;   // sigma 2
   b.covariance(0, 0) = 0.25;  // sigma 0.5
   const FrechetParts p = frechet_parts(a, b);
   EXPECT_DOUBLE_EQ(p.mean_term, 9.0);

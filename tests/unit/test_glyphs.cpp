@@ -98,8 +98,8 @@ TEST(GanImages, FallsBackToGlyphsWhereFashionMnistIsAbsent) {
 TEST(GanImages, GlyphSplitsAreDifferentDrawsOfTheSeed) {
   // The glyph path of load_gan_images, whatever is installed: seeds 2 s + 1 and 2 s + 2.
   const LabelledImages train = make_glyphs(30, 2 * 5 + 1), test = make_glyphs(30, 2 * 5 + 2);
-  EXPECT_FALSE(
-      std::equal(train.images.data(), train.images.data() + train.images.numel(), test.images.data()));
+  EXPECT_FALSE(std::equal(train.images.data(), train.images.data() + train.images.numel(),
+                          test.images.data()));
   if (!find_fashion_mnist(std::nullopt)) {
     const GanImages d = load_gan_images(std::nullopt, 30, 30, 5);
     EXPECT_TRUE(std::equal(train.images.data(), train.images.data() + train.images.numel(),

@@ -31,7 +31,7 @@ TEST(ImageClassifier, ShapesAndBatchedEvaluationAgree) {
   const Tensor f = net.features(x);
   EXPECT_EQ(f.shape(), (Shape{7, 64}));
   EXPECT_GE(*std::min_element(f.data(), f.data() + f.numel()), real(0));  // after a ReLU
-  const Tensor fb = net.features_in_batches(x, 3);  // 3 + 3 + 1
+  const Tensor fb = net.features_in_batches(x, 3);                        // 3 + 3 + 1
   ASSERT_EQ(fb.shape(), f.shape());
   for (int64_t i = 0; i < f.numel(); ++i) EXPECT_NEAR(fb.data()[i], f.data()[i], 1e-5);
   EXPECT_FALSE(fb.requires_grad());
@@ -45,8 +45,12 @@ TEST(ImageClassifier, ShapesAndBatchedEvaluationAgree) {
 }
 
 TEST(ImageClassifier, OptionsShapeTheLayers) {
-  ImageClassifier net(ImageClassifierOptions().in_channels(3).image_size(16).channels({8, 8, 4})
-                          .feature_dim(12).classes(5));
+  ImageClassifier net(ImageClassifierOptions()
+                          .in_channels(3)
+                          .image_size(16)
+                          .channels({8, 8, 4})
+                          .feature_dim(12)
+                          .classes(5));
   EXPECT_EQ(net.features(Tensor::zeros({2, 3, 16, 16})).shape(), (Shape{2, 12}));
   EXPECT_EQ(net(Tensor::zeros({2, 3, 16, 16})).shape(), (Shape{2, 5}));
   EXPECT_EQ(net.fc->weight.shape(), (Shape{12, 4 * 2 * 2}));
@@ -68,9 +72,9 @@ TEST(FitClassifier, LearnsGlyphsQuickly) {
   manual_seed(2);
   ImageClassifier net;
   const data::LabelledImages train = data::make_glyphs(600, 1), test = data::make_glyphs(300, 2);
-  const train::TrainLog log = train::fit_classifier(
-      net, [&](const Tensor& x) { return net(x); }, train.images, train.labels,
-      {.steps = 150, .batch_size = 32, .lr = 2e-3, .seed = 3});
+  const train::TrainLog log =
+      train::fit_classifier(net, [&](const Tensor& x) { return net(x); }, train.images,
+                            train.labels, {.steps = 150, .batch_size = 32, .lr = 2e-3, .seed = 3});
   ASSERT_EQ(log.steps(), 150);
   EXPECT_LT(log.final_loss(), 0.5 * log.losses.front());
   EXPECT_FALSE(net.is_training());
@@ -80,9 +84,9 @@ TEST(FitClassifier, LearnsGlyphsQuickly) {
 TEST(FitClassifier, RefusesBadArguments) {
   ImageClassifier net;
   const auto logits = [&](const Tensor& x) { return net(x); };
-  EXPECT_ERROR_HAS(train::fit_classifier(net, logits, Tensor::zeros({4, 1, 28, 28}),
-                                         Tensor::zeros({3}), {}),
-                   "labels [N]");
+  EXPECT_ERROR_HAS(
+      train::fit_classifier(net, logits, Tensor::zeros({4, 1, 28, 28}), Tensor::zeros({3}), {}),
+      "labels [N]");
   EXPECT_ERROR_HAS(train::fit_classifier(net, logits, Tensor::zeros({4, 1, 28, 28}),
                                          Tensor::zeros({4}), {.steps = 0}),
                    "steps >= 1");
@@ -109,8 +113,7 @@ TEST(FitClassifier, ReusesASavedClassifierOnlyWhenEverythingMatches) {
   ImageClassifier first;
   const auto first_logits = [&](const Tensor& x) { return first(x); };
   const train::ClassifierFit a = train::fit_or_reuse_classifier(
-      first, first_logits, d.images, d.labels, fit, path,
-      {{"architecture", first.architecture()}});
+      first, first_logits, d.images, d.labels, fit, path, {{"architecture", first.architecture()}});
   EXPECT_FALSE(a.reused);
   EXPECT_EQ(a.log.steps(), 3);
   EXPECT_NE(a.note.find("no checkpoint"), std::string::npos) << a.note;
@@ -119,9 +122,9 @@ TEST(FitClassifier, ReusesASavedClassifierOnlyWhenEverythingMatches) {
   manual_seed(6);  // other initial weights: a reuse must replace them all
   ImageClassifier second;
   const auto second_logits = [&](const Tensor& x) { return second(x); };
-  const train::ClassifierFit b = train::fit_or_reuse_classifier(
-      second, second_logits, d.images, d.labels, fit, path,
-      {{"architecture", second.architecture()}});
+  const train::ClassifierFit b =
+      train::fit_or_reuse_classifier(second, second_logits, d.images, d.labels, fit, path,
+                                     {{"architecture", second.architecture()}});
   EXPECT_TRUE(b.reused) << b.note;
   EXPECT_EQ(b.log.steps(), 0);
   EXPECT_FALSE(second.is_training());
@@ -138,18 +141,18 @@ TEST(FitClassifier, ReusesASavedClassifierOnlyWhenEverythingMatches) {
 
   // Other data.
   const data::LabelledImages other = data::make_glyphs(60, 5);
-  const auto e = train::fit_or_reuse_classifier(second, second_logits, other.images, other.labels,
-                                                longer, path,
-                                                {{"architecture", second.architecture()}});
+  const auto e =
+      train::fit_or_reuse_classifier(second, second_logits, other.images, other.labels, longer,
+                                     path, {{"architecture", second.architecture()}});
   EXPECT_FALSE(e.reused);
   EXPECT_NE(e.note.find("data"), std::string::npos) << e.note;
 
   // Other layers: the architecture entry differs, so the file is not even opened for weights.
   ImageClassifier wide(ImageClassifierOptions().feature_dim(32));
   const auto wide_logits = [&](const Tensor& x) { return wide(x); };
-  const auto f = train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels,
-                                                longer, path,
-                                                {{"architecture", wide.architecture()}});
+  const auto f =
+      train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels, longer, path,
+                                     {{"architecture", wide.architecture()}});
   EXPECT_FALSE(f.reused);
   EXPECT_NE(f.note.find("features=64"), std::string::npos) << f.note;
 
@@ -161,14 +164,14 @@ TEST(FitClassifier, ReusesASavedClassifierOnlyWhenEverythingMatches) {
 
   // A broken file: trained again, never garbage.
   tmp.write("runs/classifier.safetensors", "not a safetensors file");
-  const auto g = train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels,
-                                                longer, path,
-                                                {{"architecture", wide.architecture()}});
+  const auto g =
+      train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels, longer, path,
+                                     {{"architecture", wide.architecture()}});
   EXPECT_FALSE(g.reused);
   // ... and saved again: the next call reuses it.
-  const auto h = train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels,
-                                                longer, path,
-                                                {{"architecture", wide.architecture()}});
+  const auto h =
+      train::fit_or_reuse_classifier(wide, wide_logits, other.images, other.labels, longer, path,
+                                     {{"architecture", wide.architecture()}});
   EXPECT_TRUE(h.reused) << h.note;
 }
 

@@ -59,7 +59,7 @@ std::string content_fingerprint(const std::vector<Tensor>& tensors) {
   // FNV-1a taken a 32-bit word at a time rather than a byte (four times fewer dependent
   // multiplies: Fashion-MNIST's 47 million pixels in a fraction of a second), which is all a
   // fingerprint against accidents needs.
-  uint64_t h = 14695981039346656037ull;  // FNV-1a's offset basis
+  uint64_t h = 14695981039346656037ull;                                  // FNV-1a's offset basis
   auto mix = [&](uint32_t word) { h = (h ^ word) * 1099511628211ull; };  // FNV prime
   for (const Tensor& t : tensors) {
     ATTN_CHECK(t.defined(), "content_fingerprint: an undefined tensor");
@@ -98,8 +98,7 @@ std::optional<std::string> load_checkpoint_if_same(nn::Module& model, const fs::
       if (it == found.end())
         return path.string() + " does not record '" + key + "' (it was saved by something else)";
       if (it->second != want)
-        return path.string() + " has " + key + " '" + it->second + "', this run has '" + want +
-               "'";
+        return path.string() + " has " + key + " '" + it->second + "', this run has '" + want + "'";
     }
     load_checkpoint(model, path);  // strict: every name and shape, or nothing is copied
   } catch (const Error& e) {

@@ -34,10 +34,10 @@ namespace attn::train {
 using LogitsFn = std::function<Tensor(const Tensor&)>;
 
 struct ClassifierFitOptions {
-  int64_t steps = 1000;       // Adam steps, >= 1
-  int64_t batch_size = 64;    // >= 1 (at most N is used)
-  double lr = 1e-3;           // Adam's learning rate, > 0
-  uint64_t seed = 0;          // the batches' order
+  int64_t steps = 1000;              // Adam steps, >= 1
+  int64_t batch_size = 64;           // >= 1 (at most N is used)
+  double lr = 1e-3;                  // Adam's learning rate, > 0
+  uint64_t seed = 0;                 // the batches' order
   std::string label = "classifier";  // the progress bar's label
 };
 

@@ -50,7 +50,7 @@ void rotate(SquareMatrix& a, SquareMatrix& v, int64_t p, int64_t q) {
     a(p, k) = c * apk - s * aqk;
     a(q, k) = s * apk + c * aqk;
   }
-  a(p, q) = a(q, p) = 0;  // zero by construction; rounding would leave ~1e-17 a_pq
+  a(p, q) = a(q, p) = 0;             // zero by construction; rounding would leave ~1e-17 a_pq
   for (int64_t k = 0; k < n; ++k) {  // V J
     const double vkp = v(k, p), vkq = v(k, q);
     v(k, p) = c * vkp - s * vkq;

@@ -17,18 +17,19 @@ data::Image image_grid(const Tensor& images, const ImageGridOptions& o) {
              shape_str(images.shape()));
   ATTN_CHECK(C == 1 || C == 3, "image_grid: ", C,
              " channels; a grid shows grey (C = 1) or RGB (C = 3) pictures");
-  ATTN_CHECK(o.cols >= 1 && o.gap >= 0 && o.scale >= 1 && o.gap_level >= 0 &&
-                 o.gap_level <= 255 && o.lo < o.hi,
+  ATTN_CHECK(o.cols >= 1 && o.gap >= 0 && o.scale >= 1 && o.gap_level >= 0 && o.gap_level <= 255 &&
+                 o.lo < o.hi,
              "image_grid: need cols >= 1, gap >= 0, scale >= 1, gap_level in 0..255 and lo < hi; "
-             "got cols ", o.cols, ", gap ", o.gap, ", scale ", o.scale, ", gap_level ",
-             o.gap_level, ", lo ", o.lo, ", hi ", o.hi);
+             "got cols ",
+             o.cols, ", gap ", o.gap, ", scale ", o.scale, ", gap_level ", o.gap_level, ", lo ",
+             o.lo, ", hi ", o.hi);
   const int64_t cols = std::min<int64_t>(o.cols, N), rows = (N + cols - 1) / cols;
   const int64_t tile_h = H * o.scale + o.gap, tile_w = W * o.scale + o.gap;
   const int64_t height = o.gap + rows * tile_h, width = o.gap + cols * tile_w;
   ATTN_CHECK(height * width <= data::kMaxImagePixels, "image_grid: a ", width, " x ", height,
              " grid is too large; show fewer pictures or a smaller scale");
-  data::Image out = data::make_image(static_cast<int>(width), static_cast<int>(height),
-                                     static_cast<int>(C));
+  data::Image out =
+      data::make_image(static_cast<int>(width), static_cast<int>(height), static_cast<int>(C));
   std::fill(out.pixels.begin(), out.pixels.end(), static_cast<std::uint8_t>(o.gap_level));
   const real* p = images.data();
   const double span = double(o.hi) - double(o.lo);

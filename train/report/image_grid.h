@@ -23,12 +23,12 @@
 namespace attn::train {
 
 struct ImageGridOptions {
-  int cols = 8;        // tiles per row (fewer when N is smaller), >= 1
-  int gap = 2;         // pixels between and around tiles (at the output scale), >= 0
-  int scale = 3;       // each input pixel becomes scale x scale output pixels, >= 1
+  int cols = 8;         // tiles per row (fewer when N is smaller), >= 1
+  int gap = 2;          // pixels between and around tiles (at the output scale), >= 0
+  int scale = 3;        // each input pixel becomes scale x scale output pixels, >= 1
   int gap_level = 128;  // the gap's grey, 0..255: mid-grey sets off black and white pictures
-  float lo = -1.0f;    // the value shown black
-  float hi = 1.0f;     // the value shown white (lo < hi)
+  float lo = -1.0f;     // the value shown black
+  float hi = 1.0f;      // the value shown white (lo < hi)
 };
 
 // Throws attn::Error for images not [N, C, H, W] with N >= 1 and C in {1, 3}, or options
