@@ -19,12 +19,18 @@ Tensor fashion_rows_to_images(const Tensor& rows) {
 }
 
 GanImages load_gan_images(std::optional<std::string> fashion_dir, int64_t train_count,
-                          int64_t test_count, uint64_t seed, const GlyphOptions& glyphs) {
+                          int64_t test_count, uint64_t seed, GanImageSource source,
+                          const GlyphOptions& glyphs) {
   ATTN_CHECK(train_count >= 1 && test_count >= 1,
              "load_gan_images: train_count and test_count must be >= 1, got ", train_count, " and ",
              test_count);
   GanImages d;
-  if (const auto dir = find_fashion_mnist(fashion_dir)) {
+  const auto dir =
+      source == GanImageSource::glyphs ? std::nullopt : find_fashion_mnist(fashion_dir);
+  ATTN_CHECK(dir || source != GanImageSource::fashion_mnist,
+             "load_gan_images: Fashion-MNIST was asked for but is not installed in ",
+             kFashionMnistDebianDir, " (apt install dataset-fashion-mnist, or --data DIR)");
+  if (dir) {
     const FashionMnist fm = load_fashion_mnist(*dir, {train_count, test_count});
     d.train = {fashion_rows_to_images(fm.train.images), fm.train.labels};
     d.test = {fashion_rows_to_images(fm.test.images), fm.test.labels};
@@ -39,9 +45,10 @@ GanImages load_gan_images(std::optional<std::string> fashion_dir, int64_t train_
   const auto& names = glyph_class_names();
   d.class_names.assign(names.begin(), names.end());
   d.source = "glyphs";
-  d.why =
-      "glyphs made by code (ten shapes; Fashion-MNIST was not found: apt install "
-      "dataset-fashion-mnist, or --data DIR).";
+  d.why = source == GanImageSource::glyphs
+              ? "glyphs made by code (ten shapes), as the settings ask."
+              : "glyphs made by code (ten shapes; Fashion-MNIST was not found: apt install "
+                "dataset-fashion-mnist, or --data DIR).";
   return d;
 }
 

@@ -29,11 +29,18 @@ struct GanImages {
   std::string why;     // one sentence for the report: where the pictures came from and why
 };
 
+// Which pictures: automatic (Fashion-MNIST when found, else glyphs), or one of the two by
+// name (a config's "dataset": "glyphs" shows the glyph run where Fashion-MNIST is installed).
+enum class GanImageSource { automatic, fashion_mnist, glyphs };
+
 // fashion_dir: a --data flag. Given, Fashion-MNIST is read from there (a missing or broken
 // file is an attn::Error naming it, never a silent switch to glyphs); absent, from Debian's
-// dataset-fashion-mnist when installed, else glyphs. Throws attn::Error for counts < 1.
+// dataset-fashion-mnist when installed, else glyphs. Throws attn::Error for counts < 1, and
+// for source fashion_mnist when it is not found.
 GanImages load_gan_images(std::optional<std::string> fashion_dir, int64_t train_count,
-                          int64_t test_count, uint64_t seed, const GlyphOptions& glyphs = {});
+                          int64_t test_count, uint64_t seed,
+                          GanImageSource source = GanImageSource::automatic,
+                          const GlyphOptions& glyphs = {});
 
 // Fashion-MNIST's rows [N, 784] in [0, 1] as pictures [N, 1, 28, 28] in [-1, 1] (2 v - 1).
 Tensor fashion_rows_to_images(const Tensor& rows);

@@ -95,25 +95,34 @@ TEST(GanImages, FallsBackToGlyphsWhereFashionMnistIsAbsent) {
   EXPECT_NE(d.why.find("not found"), std::string::npos);
 }
 
-TEST(GanImages, GlyphSplitsAreDifferentDrawsOfTheSeed) {
-  // The glyph path of load_gan_images, whatever is installed: seeds 2 s + 1 and 2 s + 2.
+// Asked for by name, glyphs come whatever is installed: the training set from seed 2 s + 1,
+// the test set from 2 s + 2.
+TEST(GanImages, GlyphsByNameAreDifferentDrawsOfTheSeed) {
+  const GanImages d = load_gan_images(std::nullopt, 30, 30, 5, GanImageSource::glyphs);
+  EXPECT_EQ(d.source, "glyphs");
+  EXPECT_EQ(d.class_names[4], "triangle");
+  EXPECT_NE(d.why.find("as the settings ask"), std::string::npos) << d.why;
   const LabelledImages train = make_glyphs(30, 2 * 5 + 1), test = make_glyphs(30, 2 * 5 + 2);
+  EXPECT_TRUE(std::equal(train.images.data(), train.images.data() + train.images.numel(),
+                         d.train.images.data()));
+  EXPECT_TRUE(std::equal(test.images.data(), test.images.data() + test.images.numel(),
+                         d.test.images.data()));
   EXPECT_FALSE(std::equal(train.images.data(), train.images.data() + train.images.numel(),
                           test.images.data()));
-  if (!find_fashion_mnist(std::nullopt)) {
-    const GanImages d = load_gan_images(std::nullopt, 30, 30, 5);
-    EXPECT_TRUE(std::equal(train.images.data(), train.images.data() + train.images.numel(),
-                           d.train.images.data()));
-    EXPECT_TRUE(std::equal(test.images.data(), test.images.data() + test.images.numel(),
-                           d.test.images.data()));
-  }
+}
+
+TEST(GanImages, FashionMnistByNameIsAnErrorWhereAbsent) {
+  if (find_fashion_mnist(std::nullopt)) GTEST_SKIP() << "Fashion-MNIST is installed here";
+  EXPECT_ERROR_HAS(load_gan_images(std::nullopt, 10, 10, 1, GanImageSource::fashion_mnist),
+                   "dataset-fashion-mnist");
 }
 
 TEST(GanImages, ReadsFashionMnistWhereInstalled) {
   const auto dir = find_fashion_mnist(std::nullopt);
   if (!dir) GTEST_SKIP() << "Fashion-MNIST is not installed (apt install dataset-fashion-mnist)";
-  const GanImages d = load_gan_images(std::nullopt, 40, 10, 1);
+  const GanImages d = load_gan_images(std::nullopt, 40, 10, 1, GanImageSource::fashion_mnist);
   EXPECT_EQ(d.source, "fashion_mnist");
+  EXPECT_EQ(load_gan_images(std::nullopt, 5, 5, 1).source, "fashion_mnist");  // automatic
   EXPECT_EQ(d.class_names[9], "Ankle boot");
   ASSERT_EQ(d.train.images.shape(), (Shape{40, 1, 28, 28}));
   ASSERT_EQ(d.test.images.shape(), (Shape{10, 1, 28, 28}));
