@@ -33,7 +33,7 @@
 //   head_channels        K of the attention model's 1x1 head (the plain CNN's is
 //                        widened to about the same parameter count)                32
 //   long_range_steps     Adam steps per model                                      2000 / 1200
-//   long_range_lr        Adam's learning rate (warm-up, cosine decay)              0.01
+//   long_range_lr        Adam's learning rate (warm-up, cosine decay)              0.006
 //   long_range_seeds     runs, with seeds --seed, --seed + 1, ...                  3 / 1
 //   overlay_images       test images in the attention-over-images figure           4 / 3
 struct LongRangeSettings {

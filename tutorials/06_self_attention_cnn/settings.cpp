@@ -19,7 +19,7 @@ LongRangeSettings read_long_range(const attn::train::Config& cfg, bool q) {
   s.channels = cfg.get("cnn_channels", std::vector<int64_t>{8, 32});
   s.head_channels = cfg.get<int64_t>("head_channels", 32);
   s.steps = cfg.get<int64_t>("long_range_steps", q ? 1200 : 2000);
-  s.lr = cfg.get("long_range_lr", 0.01);
+  s.lr = cfg.get("long_range_lr", 0.006);
   s.seeds = cfg.get<int64_t>("long_range_seeds", q ? 1 : 3);
   s.overlay_images = cfg.get<int64_t>("overlay_images", q ? 3 : 4);
   return s;
