@@ -29,6 +29,8 @@ echo '{"beam_width": 1000000000}' > huge_beam.json
 echo '{"batch_size": 4096, "max_len": 512, "hidden_size": 2048}' > huge_pair_model.json
 echo '{"batch_size": 4096, "max_len": 512, "heads": 64, "layers": 64}' > huge_transformer.json
 echo '{"batch_size": 4096, "canvas": 1024, "channels": [512, 512, 512]}' > huge_cnn.json
+echo '{"max_distance": 22}' > far_marks.json
+echo '{"cnn_channels": [8, 4]}' > thin_cnn.json
 printf '\x89PNG\r\n\x1a\nnot a config' > binary.json
 mkdir -p a_directory empty_data_dir
 printf 'no tab on this line\n\xff\xfe\n' > garbage.tsv
@@ -74,7 +76,8 @@ check() {
   fi
 }
 
-for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_captioning; do
+for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_captioning \
+    06_self_attention_cnn; do
   [ -x "$bin/$t" ] || { echo "FAIL no $bin/$t"; failures=$((failures + 1)); continue; }
   check $t "unknown option '--epochs'" --epochs 3
   check $t "unknown option '-q'" -q
@@ -126,6 +129,11 @@ for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_cap
       check $t "not valid JSON" --data syntax.json
       check $t "\"max_len\" is 1e+06, above its limit of 512" --config huge_len.json
       check $t "the convolutions' im2col columns" --config huge_cnn.json
+      ;;
+    06_self_attention_cnn)
+      check $t "06_self_attention_cnn: --data is not used by this tutorial" --data garbage.tsv
+      check $t "max_distance is 22" --config far_marks.json
+      check $t "cnn_channels is 4; the attention layer needs at least 8" --config thin_cnn.json
       ;;
   esac
   case $t in
