@@ -1,7 +1,8 @@
-// Training-step time of the six models of the model benchmark (docs/benchmarks.md), built
+// Training-step time of the seven models of the model benchmark (docs/benchmarks.md), built
 // parameter for parameter as bench/torch_models.py builds them for PyTorch, so the two print
 // comparable rows. One step = zero_grad + forward + loss + backward + Adam update, on fixed
-// random data (made once, outside the timed region).
+// random data (made once, outside the timed region); sagan_step is a whole GAN step with its
+// own two optimisers (train/gan/gan_trainer.h).
 //
 //   bench_models [--threads N] [--steps N] [--warmup N] [--phases] [--model NAME ...]
 //   ATTN_THREADS=2 bench_models --model sagan_2d
@@ -50,6 +51,8 @@
 #include "layers/sequential.h"
 #include "layers/transformer_encoder_layer.h"
 #include "models/captioner.h"
+#include "models/sagan.h"
+#include "train/gan/gan_trainer.h"
 #include "train/optim/adam.h"
 
 namespace {
@@ -73,6 +76,9 @@ Tensor column(const Tensor& ids, int64_t t) {
 struct BenchModel : nn::Module {
   BenchModel() : nn::Module("BenchModel") {}
   virtual Tensor loss() = 0;
+  // A model with optimisers of its own (a GAN's two) runs its whole step here and returns
+  // true; the others return false, and the loop runs loss(), backward and the shared Adam.
+  virtual bool train_step() { return false; }
 };
 
 // ---- seq2seq, with and without attention (torch_models.py: Seq2Seq) --------------------
@@ -263,9 +269,37 @@ struct Sagan2d : BenchModel {
   Tensor loss() override { return nn::mse_loss(head(sa(conv(x).relu()).output), target); }
 };
 
+// ---- one SAGAN training step (torch_models.py: SaganStep) ------------------------------
+// models/sagan.h's G and D with attention (z 64, c 16, 28x28 single-channel images), and
+// train/gan/gan_trainer.h's step: D on 64 real images x in [-1, 1) and 64 of G(z) (hinge
+// loss, Adam lr 4e-4), then G on D(G(z')) with D frozen (Adam lr 1e-4), betas (0, 0.9).
+struct SaganStep : BenchModel {
+  static constexpr int64_t B = 64, Z = 64, C = 16;
+  attn::models::Generator G{attn::models::GeneratorOptions().z_dim(Z).channels(C)};
+  attn::models::Discriminator D{attn::models::DiscriminatorOptions().channels(C)};
+  std::unique_ptr<attn::train::GanTrainer> trainer;
+  Tensor x, z, z_prime;
+
+  SaganStep() {
+    register_module("G", G);
+    register_module("D", D);
+    trainer = std::make_unique<attn::train::GanTrainer>(attn::train::gan_networks(G, D, Z),
+                                                        attn::train::GanOptions{.samples = 1});
+    x = Tensor::rand({B, 1, 28, 28}) * attn::real(2) - attn::real(1);
+    z = Tensor::randn({B, Z});
+    z_prime = Tensor::randn({B, Z});
+  }
+
+  Tensor loss() override { return Tensor(); }  // never called: train_step does the step
+  bool train_step() override {
+    trainer->step(x, z, z_prime);
+    return true;
+  }
+};
+
 const std::vector<std::string> kModels = {"seq2seq_bottleneck", "seq2seq_attention",
                                           "captioner_attention", "captioner_sat",
-                                          "self_attention_block", "sagan_2d"};
+                                          "self_attention_block", "sagan_2d", "sagan_step"};
 
 std::unique_ptr<BenchModel> make_model(const std::string& name) {
   if (name == "seq2seq_bottleneck") return std::make_unique<Seq2Seq>(false);
@@ -274,6 +308,7 @@ std::unique_ptr<BenchModel> make_model(const std::string& name) {
   if (name == "captioner_sat") return std::make_unique<CaptionerSat>();
   if (name == "self_attention_block") return std::make_unique<SelfAttentionBlock>();
   if (name == "sagan_2d") return std::make_unique<Sagan2d>();
+  if (name == "sagan_step") return std::make_unique<SaganStep>();
   std::string known;
   for (const auto& m : kModels) known += " " + m;
   throw std::invalid_argument("bench_models: unknown model '" + name + "'; known:" + known);
@@ -303,8 +338,21 @@ int64_t torch_parameter_count(const std::string& name) {
   if (name == "self_attention_block")
     return 32 * 128 + (3 * 128 * 128 + 3 * 128) + linear(128, 128, true) + linear(128, 512, true) +
            linear(512, 128, true) + 2 * 2 * 128 + linear(128, 32, true);
+  auto self_attention = [&](int64_t C) {  // f, g: C -> C / 8, h: C -> C, gamma
+    return 2 * conv(C, C / 8, 1) + conv(C, C, 1) + 1;
+  };
+  if (name == "sagan_step") {  // G's layers before a batch norm have no bias
+    const int64_t c = SaganStep::C, z = SaganStep::Z;
+    auto bn = [](int64_t C) { return 2 * C; };
+    const int64_t G = linear(z, 4 * c * 7 * 7, false) + bn(4 * c) + conv(4 * c, 2 * c, 3) -
+                      2 * c + self_attention(2 * c) + bn(2 * c) + conv(2 * c, c, 3) - c + bn(c) +
+                      conv(c, 1, 3);
+    const int64_t D = conv(1, c, 3) + conv(c, c, 4) + self_attention(c) + conv(c, 2 * c, 4) +
+                      conv(2 * c, 4 * c, 3) + linear(4 * c, 1, true);
+    return G + D;
+  }
   // sagan_2d
-  return conv(64, 8, 1) + conv(64, 8, 1) + conv(64, 64, 1) + 1 + conv(3, 64, 3) + conv(64, 3, 3);
+  return self_attention(64) + conv(3, 64, 3) + conv(64, 3, 3);
 }
 
 double wall_ms() {
@@ -393,14 +441,19 @@ int main(int argc, char** argv) {
                                " parameters, PyTorch's model " + std::to_string(theirs));
       attn::optim::Adam adam(model->parameters(), {.lr = 1e-3});
       std::vector<double> total, cpu, fwd, bwd, upd;
+      bool own_step = false;
       for (int i = 0; i < opt.warmup + opt.steps; ++i) {
         const double t0 = wall_ms(), c0 = cpu_ms();
-        adam.zero_grad();
-        Tensor loss = model->loss();
-        const double t_fwd = wall_ms();
-        loss.backward();
-        const double t_bwd = wall_ms();
-        adam.step();
+        double t_fwd = t0, t_bwd = t0;
+        own_step = model->train_step();
+        if (!own_step) {
+          adam.zero_grad();
+          Tensor loss = model->loss();
+          t_fwd = wall_ms();
+          loss.backward();
+          t_bwd = wall_ms();
+          adam.step();
+        }
         const double t_all = wall_ms(), c_all = cpu_ms();
         if (i < opt.warmup) continue;
         total.push_back(t_all - t0);
@@ -412,7 +465,10 @@ int main(int argc, char** argv) {
       std::printf("%s %.2f %.2f\n", name.c_str(), median(total), median(cpu));
       std::fprintf(stderr, "#   %s: %lld parameters (PyTorch's model: %lld)\n", name.c_str(),
                    static_cast<long long>(ours), static_cast<long long>(theirs));
-      if (opt.phases)
+      if (opt.phases && own_step)
+        std::fprintf(stderr, "#   %s phases: none (a step with optimisers of its own)\n",
+                     name.c_str());
+      else if (opt.phases)
         std::fprintf(stderr,
                      "#   %s phases (median ms): forward+loss %.2f, backward %.2f, adam %.2f\n",
                      name.c_str(), median(fwd), median(bwd), median(upd));

@@ -28,7 +28,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 MODELS = ["seq2seq_bottleneck", "seq2seq_attention", "captioner_attention", "captioner_sat",
-          "self_attention_block", "sagan_2d"]
+          "self_attention_block", "sagan_2d", "sagan_step"]
 
 
 TORCH_PY = os.path.join(HERE, "torch_models_clocks.py")

@@ -30,6 +30,10 @@ E embedding, H hidden, C channels, A attention size, N = H W positions.
     sagan_2d              Conv3x3(3, 64) + ReLU; SAGAN self-attention over the 32x32 map
                           (f, g: 1x1 conv to 8 channels, h: 1x1 conv to 64, softmax over
                           positions, gamma o + x); Conv3x3(64, 3); MSE; B 16, 3x32x32
+    sagan_step            one training step of models/sagan.h's GAN with attention (SaganG,
+                          SaganD below: z 64, c 16, 28x28 images): a D step on 64 real and
+                          64 fake images (hinge loss), then a G step (D frozen), each with its
+                          own Adam (betas 0, 0.9; lr 4e-4 for D, 1e-4 for G); B 64
 """
 import sys
 
@@ -218,6 +222,108 @@ class SelfAttention2d(nn.Module):
         return self.gamma * o + x
 
 
+def SN(module):
+    """Spectral norm as models/sagan.h puts it on every layer: weight_orig, weight_u,
+    weight_v, one power iteration per forward in training."""
+    return nn.utils.spectral_norm(module)
+
+
+class SaganG(nn.Module):
+    """models::Generator (models/sagan.h), parameter for parameter: z [B, z_dim] -> fc
+    [B, 4c, s, s] -> bn0, ReLU, up x2, conv1 [B, 2c, 2s, 2s] -> attention -> bn1, ReLU, up x2,
+    conv2 [B, c, 4s, 4s] -> bn2, ReLU, conv3, tanh [B, C_img, 4s, 4s]. No bias before a
+    batch norm (its mean would take it away)."""
+
+    def __init__(self, z_dim=64, c=16, s=7, image_channels=1, attention=True, reduction=8):
+        super().__init__()
+        self.c, self.s = c, s
+        self.fc = SN(nn.Linear(z_dim, 4 * c * s * s, bias=False))
+        self.bn0 = nn.BatchNorm2d(4 * c)
+        self.conv1 = SN(nn.Conv2d(4 * c, 2 * c, 3, padding=1, bias=False))
+        self.attention = SelfAttention2d(2 * c, reduction) if attention else None
+        self.bn1 = nn.BatchNorm2d(2 * c)
+        self.conv2 = SN(nn.Conv2d(2 * c, c, 3, padding=1, bias=False))
+        self.bn2 = nn.BatchNorm2d(c)
+        self.conv3 = SN(nn.Conv2d(c, image_channels, 3, padding=1))
+
+    def forward(self, z):
+        h = self.fc(z).view(-1, 4 * self.c, self.s, self.s)
+        h = self.conv1(F.interpolate(torch.relu(self.bn0(h)), scale_factor=2, mode="nearest"))
+        if self.attention is not None:
+            h = self.attention(h)
+        h = self.conv2(F.interpolate(torch.relu(self.bn1(h)), scale_factor=2, mode="nearest"))
+        return torch.tanh(self.conv3(torch.relu(self.bn2(h))))
+
+
+class SaganD(nn.Module):
+    """models::Discriminator (models/sagan.h): conv0 3x3 [B, c, S, S], conv1 4x4 stride 2
+    [B, c, S/2, S/2], attention, conv2 4x4 stride 2 [B, 2c, S/4, S/4], conv3 3x3 [B, 4c, S/4,
+    S/4], each followed by LeakyReLU(0.1); the sum over positions, fc -> score [B]."""
+
+    def __init__(self, c=16, image_channels=1, attention=True, reduction=8, slope=0.1):
+        super().__init__()
+        self.slope = slope
+        self.conv0 = SN(nn.Conv2d(image_channels, c, 3, padding=1))
+        self.conv1 = SN(nn.Conv2d(c, c, 4, stride=2, padding=1))
+        self.attention = SelfAttention2d(c, reduction) if attention else None
+        self.conv2 = SN(nn.Conv2d(c, 2 * c, 4, stride=2, padding=1))
+        self.conv3 = SN(nn.Conv2d(2 * c, 4 * c, 3, padding=1))
+        self.fc = SN(nn.Linear(4 * c, 1))
+
+    def forward(self, x):
+        h = F.leaky_relu(self.conv0(x), self.slope)
+        h = F.leaky_relu(self.conv1(h), self.slope)
+        if self.attention is not None:
+            h = self.attention(h)
+        h = F.leaky_relu(self.conv2(h), self.slope)
+        h = F.leaky_relu(self.conv3(h), self.slope)
+        return self.fc(h.sum((2, 3))).view(-1)
+
+
+def gan_step(G, D, opt_g, opt_d, x, z, z_prime):
+    """One step of train/gan/gan_trainer.h: a D step on [x; G(z)] (G without a graph), the
+    hinge loss, Adam on D; then a G step on -mean D(G(z')) with D frozen, Adam on G.
+    Returns (L_D, L_G, mean D(x), mean D(G(z)))."""
+    B = x.shape[0]
+    opt_d.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        fake = G(z)
+    s = D(torch.cat([x, fake]))
+    s_real, s_fake = s[:B], s[B:]
+    d_loss = torch.relu(1 - s_real).mean() + torch.relu(1 + s_fake).mean()
+    d_loss.backward()
+    opt_d.step()
+    opt_g.zero_grad(set_to_none=True)
+    for p in D.parameters():
+        p.requires_grad_(False)
+    g_loss = -D(G(z_prime)).mean()
+    g_loss.backward()
+    for p in D.parameters():
+        p.requires_grad_(True)
+    opt_g.step()
+    return d_loss.item(), g_loss.item(), s_real.mean().item(), s_fake.mean().item()
+
+
+class SaganStep(BenchModel):
+    """sagan_step: G then D registered (as bench_models.cpp), real images in [-1, 1)."""
+    B, Z = 64, 64
+
+    def __init__(self):
+        super().__init__()
+        self.G = SaganG(z_dim=self.Z, c=16)
+        self.D = SaganD(c=16)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=1e-4, betas=(0.0, 0.9))
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=4e-4, betas=(0.0, 0.9))
+        self.x = torch.rand(self.B, 1, 28, 28) * 2 - 1
+        self.z = torch.randn(self.B, self.Z)
+        self.z_prime = torch.randn(self.B, self.Z)
+
+    def train_step(self):
+        """The whole step, with the model's own two optimisers (torch_models_clocks.py
+        calls this instead of loss() + one Adam)."""
+        gan_step(self.G, self.D, self.opt_g, self.opt_d, self.x, self.z, self.z_prime)
+
+
 class Sagan2d(BenchModel):
     C, B, HW = 64, 16, 32
 
@@ -240,6 +346,7 @@ MODELS = {
     "captioner_sat": CaptionerSat,
     "self_attention_block": SelfAttentionBlock,
     "sagan_2d": Sagan2d,
+    "sagan_step": SaganStep,
 }
 
 

@@ -5,7 +5,8 @@ usage: /usr/bin/python3 bench/torch_models_clocks.py THREADS [--steps N] [--warm
        -> 'model wall_ms cpu_ms' lines on stdout, '# model: P parameters' on stderr
 
 One step, as bench_models.cpp times ours: zero_grad + forward + loss + backward + Adam update
-(lr 1e-3) on the model's fixed batch. Both columns are medians over --steps steps (default
+(lr 1e-3) on the model's fixed batch; sagan_step is a whole GAN step with its own two
+optimisers (the model's train_step()). Both columns are medians over --steps steps (default
 20) after --warmup untimed ones (default 3), the upper middle of an even count as
 bench_models takes it: the wall clock, and the process CPU time of a step
 (time.process_time: every thread's, so on 1 thread it is the work alone, whatever else the
@@ -34,14 +35,18 @@ torch.set_num_threads(ARGS.threads)
 
 
 def step_times(model, steps, warmup):
-    """(median wall ms, median CPU ms) of a training step."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    """(median wall ms, median CPU ms) of a training step: the model's own train_step() when
+    it has one (a GAN's two optimisers), else loss().backward() and one Adam."""
+    opt = None if hasattr(model, "train_step") else torch.optim.Adam(model.parameters(), lr=1e-3)
     wall, cpu = [], []
     for i in range(warmup + steps):
         t, c = time.perf_counter(), time.process_time()
-        opt.zero_grad()
-        model.loss().backward()
-        opt.step()
+        if opt is None:
+            model.train_step()
+        else:
+            opt.zero_grad()
+            model.loss().backward()
+            opt.step()
         if i >= warmup:
             wall.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
