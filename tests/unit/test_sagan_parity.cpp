@@ -1,8 +1,9 @@
-// One SAGAN training step (models/sagan.h, train/gan/gan_trainer.h) against its PyTorch twin
+// Two SAGAN training steps (models/sagan.h, train/gan/gan_trainer.h) against the PyTorch twin
 // (tests/fixtures/make_sagan_fixtures.py -> tests/data/parity/sagan_step.json): the same
-// weights, spectral-norm vectors, images and noise by name; then the D step and the G step,
-// and every loss, gradient, updated parameter, u and v (two power iterations each) and batch
-// norm running statistic is compared.
+// weights, spectral-norm vectors, images and noise by name; then two D steps and G steps
+// (the second is where Adam's beta2 and moments show), and the second step's losses and
+// gradients, and every parameter, u and v (four power iterations each) and batch norm
+// running statistic after it are compared.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -41,7 +42,7 @@ void load(nn::Module& m, const nlohmann::json& c, const std::string& prefix) {
   }
 }
 
-TEST(SaganParity, OneTrainingStepMatchesPyTorch) {
+TEST(SaganParity, TwoTrainingStepsMatchPyTorch) {
   const nlohmann::json fixture = load_parity("sagan_step");
   for (const nlohmann::json& c : fixture.at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
@@ -68,8 +69,9 @@ TEST(SaganParity, OneTrainingStepMatchesPyTorch) {
     EXPECT_EQ(ours, in_fixture);
 
     train::GanTrainer trainer(train::gan_networks(G, D, z_dim), {.samples = 1});
-    const train::GanStepStats st = trainer.step(tensor_of(c, "x"), tensor_of(c, "z"),
-                                                tensor_of(c, "z_prime"));
+    const Tensor x = tensor_of(c, "x");
+    trainer.step(x, tensor_of(c, "z0"), tensor_of(c, "z_prime0"));
+    const train::GanStepStats st = trainer.step(x, tensor_of(c, "z1"), tensor_of(c, "z_prime1"));
     EXPECT_NEAR(st.d_loss, c.at("d_loss").get<double>(), 1e-5);
     EXPECT_NEAR(st.g_loss, c.at("g_loss").get<double>(), 1e-5);
     EXPECT_NEAR(st.d_real, c.at("d_real").get<double>(), 1e-5);
@@ -81,15 +83,18 @@ TEST(SaganParity, OneTrainingStepMatchesPyTorch) {
         const std::string key = prefix + name;
         const Tensor g_ref = tensor_of(c, "grad:" + key);
         expect_close(p.grad(), g_ref, "gradient of " + key, 1e-6, 1e-4);
-        // Adam's first step with beta1 = 0 moves each weight by lr g / (|g| + eps): about
-        // lr sign(g). Where PyTorch's gradient is zero up to float32 rounding (< 1e-6, e.g. a
-        // bias that a batch norm takes away again), float32 cannot know its sign, so there
-        // the step is only held to be at most lr.
+        // With beta1 = 0 each Adam step moves a weight by about lr g / sqrt(mean of g^2) (the
+        // first by lr sign(g)). Where PyTorch's gradient is zero up to float32 rounding
+        // (< 1e-6, e.g. a bias that a batch norm takes away again), float32 cannot know its
+        // sign, so there the two steps are only held to move it by at most lr + lr sqrt(1.9)
+        // (the second step's largest move, when the first gradient was 0: 1 - 0.9^2 = 0.19
+        // of bias correction over 0.1 of g^2), under 2.5 lr.
         const Tensor before = tensor_of(c, "before:" + key), want = tensor_of(c, "after:" + key);
         ASSERT_EQ(p.shape(), want.shape()) << key;
         for (int64_t i = 0; i < want.numel(); ++i) {
           if (std::abs(g_ref.data()[i]) < 1e-6)
-            ASSERT_LE(std::abs(p.data()[i] - before.data()[i]), lr * 1.001) << key << " at " << i;
+            ASSERT_LE(std::abs(p.data()[i] - before.data()[i]), 2.5 * lr)
+                << key << " at " << i;
           else
             ASSERT_NEAR(p.data()[i], want.data()[i], 1e-6 + 1e-5 * std::abs(want.data()[i]))
                 << key << " at " << i;
