@@ -31,6 +31,9 @@ echo '{"batch_size": 4096, "max_len": 512, "heads": 64, "layers": 64}' > huge_tr
 echo '{"batch_size": 4096, "canvas": 1024, "channels": [512, 512, 512]}' > huge_cnn.json
 echo '{"max_distance": 22}' > far_marks.json
 echo '{"cnn_channels": [8, 4]}' > thin_cnn.json
+echo '{"dataset": "mnist"}' > bad_dataset.json
+echo '{"gan_channels": 4}' > thin_gan.json
+echo '{"gan_batch_size": 4096, "gan_channels": 1024}' > huge_gan.json
 printf '\x89PNG\r\n\x1a\nnot a config' > binary.json
 mkdir -p a_directory empty_data_dir
 printf 'no tab on this line\n\xff\xfe\n' > garbage.tsv
@@ -134,6 +137,9 @@ for t in 01_autograd 02_seq2seq_bottleneck 03_attention 04_self_attention 05_cap
       check $t "06_self_attention_cnn: --data is not used by this tutorial" --data garbage.tsv
       check $t "max_distance is 22" --config far_marks.json
       check $t "cnn_channels is 4; the attention layer needs at least 8" --config thin_cnn.json
+      check $t "dataset is \"mnist\"; expected \"auto\", \"fashion_mnist\" or \"glyphs\"" --config bad_dataset.json
+      check $t "gan_channels is 4; the attention layer needs at least 8" --config thin_gan.json
+      check $t "G's and D's feature maps" --config huge_gan.json
       ;;
   esac
   case $t in

@@ -1,6 +1,7 @@
 # Runs one tutorial in quick mode (with CONFIG, if given, as its --config) and
 # checks that it left behind what the run contract (docs/DESIGN: metrics.json,
-# figures, index.html) promises.
+# figures, index.html) promises, and, where tests/e2e/metrics_keys/<tutorial>.txt
+# exists (KEYS), every key path listed there (one per line, space-separated).
 file(REMOVE_RECURSE ${OUT})
 set(args --quick --seed 1 --threads 1 --out ${OUT})
 if(CONFIG)
@@ -23,4 +24,14 @@ file(READ ${OUT}/metrics.json m)
 string(JSON _ ERROR_VARIABLE err GET "${m}" final_loss)
 if(err)
   message(FATAL_ERROR "metrics.json has no final_loss: ${err}")
+endif()
+if(KEYS AND EXISTS ${KEYS})
+  file(STRINGS ${KEYS} paths)
+  foreach(path IN LISTS paths)
+    string(REPLACE " " ";" parts "${path}")
+    string(JSON _ ERROR_VARIABLE err GET "${m}" ${parts})
+    if(err)
+      message(FATAL_ERROR "metrics.json has no '${path}': ${err}")
+    endif()
+  endforeach()
 endif()

@@ -189,7 +189,7 @@ void write_long_range(const attn::train::RunOptions& opts, const Settings& set,
   const auto overlay_lines = save_overlays(out / "long_range_attention.png", s, r,
                                            s.overlay_images);
   const json m = metrics_of(s, r);
-  metrics.update(m);
+  metrics.merge_patch(m);  // Part 1 has keys in gamma_final too
 
   page.heading("Part 2: where convolution alone cannot reach");
   page.paragraph(

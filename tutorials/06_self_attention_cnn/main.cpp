@@ -11,6 +11,13 @@
 //     o_j = sum_i beta_ji h(x_i),   y = gamma o + x         (gamma starts at 0)
 // and SAGAN puts it into the convolutional networks of a GAN.
 //
+// Part 1, generation: a small SAGAN (models/sagan.h) against the same GAN without the
+// attention layers, trained on Fashion-MNIST (or glyphs made by code where it is absent) with
+// spectral norm, the hinge loss and two learning rates, for several seeds; judged by the
+// Fréchet distance in the feature space of a small classifier the run trains itself, beside
+// the real-against-real floor. The run opens with the networks' shapes and the untrained
+// attention layer (gamma = 0: the identity).
+//
 // Part 2, where convolution alone cannot reach: two coloured marks at a chosen distance in an
 // image, labelled by whether they have the same colour (data/mark_pairs.h). A CNN whose
 // receptive field is smaller than most of the distances, and the same CNN with one
@@ -21,7 +28,8 @@
 // peaks at the other.
 //
 // The files: main.cpp (this); self_attention_cnn.h (the declarations and the config keys);
-// settings.cpp; long_range.cpp (Part 2: the idea, the training, the measurements);
+// settings.cpp; generation.cpp (Part 1: the pictures, the judge, the training, the scores);
+// generation_report.cpp (Part 1's figures, keys and page section); long_range.cpp (Part 2: the idea, the training, the measurements);
 // long_range_report.cpp (Part 2's figures, metrics.json keys and page section).
 #include <iostream>
 
@@ -36,7 +44,9 @@ namespace {
 
 // What --help says under the usage line.
 constexpr const char* kAbout =
-    "Self-attention in convolutional networks (SAGAN's layer). Where convolution alone cannot "
+    "Self-attention in convolutional networks (SAGAN's layer). A small SAGAN against the same "
+    "GAN without attention, judged by the Fréchet distance in a classifier's feature space. "
+    "Where convolution alone cannot "
     "reach: two marks far apart in an image, the same colour or not; a CNN whose receptive "
     "field is smaller than the distance against the same CNN with one self-attention layer: "
     "accuracy against distance, and where the attention looks.";
@@ -54,6 +64,11 @@ int run(int argc, char** argv) {
       "2018) lets every position read every other in one step: `beta_ji = softmax_i(f(x_i)^T "
       "g(x_j))`, `o_j = sum_i beta_ji h(x_i)`, `y = gamma o + x`, with gamma starting at 0 so "
       "the layer starts as the identity.");
+
+  // ---- Part 1: self-attention in a GAN (SAGAN) ----
+  show_generation_idea(s.generation, opts.seed);
+  const GenerationResults generation = run_generation(opts, s);
+  write_generation(opts, s, generation, metrics, page);
 
   // ---- Part 2: where convolution alone cannot reach ----
   show_long_range_idea(s.long_range, opts.seed);

@@ -1,6 +1,8 @@
 #pragma once
 // Tutorial 06's pieces beside main.cpp: its settings (settings.cpp) and each part of the
-// experiment in its own files: Part 2, where convolution alone cannot reach
+// experiment in its own files: Part 1, a small SAGAN (generation.cpp: the pictures, the
+// judging classifier, the training and the scores; generation_report.cpp: its figures, keys
+// and page section); Part 2, where convolution alone cannot reach
 // (long_range.cpp: the data, the training and the measurements; long_range_report.cpp: its
 // figures, its metrics.json keys and its section of the page).
 #include <chrono>
@@ -11,8 +13,12 @@
 #include <string>
 #include <vector>
 
+#include "data/gan_images.h"
 #include "data/mark_pairs.h"
 #include "models/long_range_cnn.h"
+#include "models/sagan.h"
+#include "train/gan/gan_trainer.h"
+#include "train/metrics/confident_labels.h"
 #include "train/loop/train_loop.h"
 #include "train/report/report.h"
 #include "train/run/run_options.h"
@@ -46,11 +52,69 @@ struct LongRangeSettings {
   int64_t seeds, overlay_images;
 };
 
+// Part 1 (a small SAGAN, models/sagan.h, trained by train/gan/gan_trainer.h):
+//   dataset              "auto" (Fashion-MNIST where installed, else glyphs), "fashion_mnist"
+//                        or "glyphs" (data/gan_images.h)                           "auto"
+//   gan_channels         c of G and D (models/sagan.h)                             16
+//   gan_z_dim            the noise z's size                                        64
+//   gan_batch_size       real images per step                                      32
+//   gan_steps            D steps and G steps per model and seed                    1200 / 150
+//   gan_seeds            runs of both models, seeds --seed, --seed + 1, ...       3 / 1
+//   gan_train_images     training pictures the GAN and the classifier see         20000 / 5000
+//   gan_test_images      held-out pictures: the real side of the Fréchet distance 2000 / 1000
+//   gan_samples          generated pictures per model for its scores              2000 / 500
+//   classifier_steps     Adam steps of the judging classifier                     3000 / 300
+//   attention_images     generated pictures in the attention-over-image figure    4 / 3
+struct GenerationSettings {
+  std::string dataset;
+  int64_t channels, z_dim, batch_size, steps, seeds;
+  int64_t train_images, test_images, samples, classifier_steps, attention_images;
+};
+
 struct Settings {
   int64_t batch_size;
+  GenerationSettings generation;
   LongRangeSettings long_range;
 };
 Settings read_settings(const attn::train::RunOptions& opts);
+
+// ---- generation.cpp: Part 1 ----
+// One model (gan: no attention; sagan: attention in G and D) of one seed, trained and judged.
+struct GanRun {
+  std::string name;  // "gan", "sagan"
+  uint64_t seed = 0;
+  attn::train::GanLog log;
+  double frechet = 0;                           // generated against the real test pictures
+  attn::train::ConfidentLabelStats confident;   // the classifier on the generated pictures
+  double gamma_g = 0, gamma_d = 0;              // the attention layers' final gammas (sagan)
+  std::shared_ptr<attn::models::Generator> G;   // kept for the first seed's figures
+};
+
+struct GenerationResults {
+  attn::data::GanImages data;
+  std::string classifier_note;     // trained or reused, and why
+  double classifier_accuracy = 0;  // on the real test pictures
+  double real_floor = 0;           // Fréchet distance, real train against real test
+  attn::train::ConfidentLabelStats real_confident;  // the classifier on real test pictures
+  std::vector<GanRun> runs;        // per seed: gan, sagan
+};
+
+// The lecture's point for generation: G's and D's shapes, and the attention layer at G's
+// larger map, untrained (gamma = 0: the identity) with how widely one query spreads.
+void show_generation_idea(const GenerationSettings& s, uint64_t seed);
+
+// Part 1: the pictures, the judging classifier (trained, or reused from out_dir), then for
+// each seed the GAN and the SAGAN from the same draws on the same batches, each judged by the
+// Fréchet distance in the classifier's feature space and its confident labels.
+GenerationResults run_generation(const attn::train::RunOptions& opts, const Settings& s);
+
+// ---- generation_report.cpp ----
+// Part 1's figures (samples at stages of training, both losses, gamma, attention over
+// generated pictures), its metrics.json keys (frechet_distance, gamma_final.sagan, ...) and
+// its section of the page.
+void write_generation(const attn::train::RunOptions& opts, const Settings& s,
+                      const GenerationResults& r, nlohmann::json& metrics,
+                      attn::train::Report& page);
 
 // ---- long_range.cpp: Part 2 ----
 // The two models' options: the CNN with attention, and the plain CNN widened to about its

@@ -2,6 +2,7 @@
 // self_attention_cnn.h), read before any work so that a typo in the config stops the run at once.
 #include "autograd/error.h"
 #include "self_attention_cnn.h"
+#include "train/run/memory_estimate.h"
 
 namespace {
 
@@ -23,6 +24,51 @@ LongRangeSettings read_long_range(const attn::train::Config& cfg, bool q) {
   s.seeds = cfg.get<int64_t>("long_range_seeds", q ? 1 : 3);
   s.overlay_images = cfg.get<int64_t>("overlay_images", q ? 3 : 4);
   return s;
+}
+
+GenerationSettings read_generation(const attn::train::Config& cfg, bool q) {
+  GenerationSettings s;
+  s.dataset = cfg.get("dataset", "auto");
+  s.channels = cfg.get<int64_t>("gan_channels", 16);
+  s.z_dim = cfg.get<int64_t>("gan_z_dim", 64);
+  s.batch_size = cfg.get<int64_t>("gan_batch_size", 32);
+  s.steps = cfg.get<int64_t>("gan_steps", q ? 150 : 1200);
+  s.seeds = cfg.get<int64_t>("gan_seeds", q ? 1 : 3);
+  s.train_images = cfg.get<int64_t>("gan_train_images", q ? 5000 : 20000);
+  s.test_images = cfg.get<int64_t>("gan_test_images", q ? 1000 : 2000);
+  s.samples = cfg.get<int64_t>("gan_samples", q ? 500 : 2000);
+  s.classifier_steps = cfg.get<int64_t>("classifier_steps", q ? 300 : 3000);
+  s.attention_images = cfg.get<int64_t>("attention_images", q ? 3 : 4);
+  return s;
+}
+
+void check_generation(const GenerationSettings& s) {
+  ATTN_CHECK(s.dataset == "auto" || s.dataset == "fashion_mnist" || s.dataset == "glyphs",
+             "config: dataset is \"", s.dataset,
+             "\"; expected \"auto\", \"fashion_mnist\" or \"glyphs\"");
+  ATTN_CHECK(s.channels >= 8, "config: gan_channels is ", s.channels,
+             "; the attention layer needs at least 8 (its f and g have C / 8 channels)");
+  ATTN_CHECK(s.z_dim >= 1 && s.batch_size >= 2 && s.steps >= 1 && s.seeds >= 1,
+             "config: gan_z_dim, gan_steps and gan_seeds must be >= 1 and gan_batch_size >= 2");
+  ATTN_CHECK(s.train_images >= s.batch_size && s.test_images >= 2 && s.samples >= 2,
+             "config: gan_train_images must be >= gan_batch_size, gan_test_images and "
+             "gan_samples >= 2 (a covariance needs two pictures)");
+  ATTN_CHECK(s.classifier_steps >= 1 && s.attention_images >= 0,
+             "config: classifier_steps must be >= 1 and attention_images >= 0");
+}
+
+// What a GAN step holds, roughly (train/run/memory_estimate.h): G's and D's feature maps at
+// 7 x 7, 14 x 14 and 28 x 28 for the real and the generated batch, and the two N x N
+// attention maps (N = 196); then the judge scoring the samples 500 at a time.
+void check_generation_memory(const GenerationSettings& s) {
+  const double B = double(s.batch_size), c = double(s.channels);
+  attn::train::MemoryEstimate m;
+  m.add("G's and D's feature maps", {"gan_batch_size", "gan_channels"},
+        3 * B * c * (4 * 49 * 3 + 2 * 196 * 6 + 784 * 6));
+  m.add("the attention maps", {"gan_batch_size"}, 3 * B * 196.0 * 196.0 * 4);
+  m.add("the pictures in memory", {"gan_train_images", "gan_test_images", "gan_samples"},
+        784.0 * double(s.train_images + s.test_images + s.samples));
+  m.check();
 }
 
 void check_long_range(const LongRangeSettings& s) {
@@ -53,8 +99,11 @@ Settings read_settings(const attn::train::RunOptions& opts) {
   const attn::train::Config& cfg = opts.config;
   Settings s;
   s.batch_size = cfg.get<int64_t>("batch_size", 32);
+  s.generation = read_generation(cfg, opts.quick);
   s.long_range = read_long_range(cfg, opts.quick);
   cfg.check_unknown_keys();
+  check_generation(s.generation);
+  check_generation_memory(s.generation);
   ATTN_CHECK(s.batch_size >= 2, "config: batch_size must be >= 2, got ", s.batch_size);
   check_long_range(s.long_range);
   return s;
