@@ -133,10 +133,16 @@ void write_generation(const attn::train::RunOptions& opts, const Settings& set,
       {"confident_fraction", r.real_confident.confident_fraction},
       {"label_entropy", r.real_confident.label_entropy},
       {"classes_covered", r.real_confident.classes_covered}};
+  // |gamma|: its sign carries no meaning (W_h can flip it), so signed values of different
+  // seeds would cancel in a mean; each seed's signed value is kept beside it.
   m["gamma_final"]["sagan"] =
-      over_seeds(r, "sagan", [](const GanRun& run) { return run.gamma_g; })["mean"];
+      over_seeds(r, "sagan", [](const GanRun& run) { return std::abs(run.gamma_g); })["mean"];
   m["gamma_final"]["sagan_discriminator"] =
-      over_seeds(r, "sagan", [](const GanRun& run) { return run.gamma_d; })["mean"];
+      over_seeds(r, "sagan", [](const GanRun& run) { return std::abs(run.gamma_d); })["mean"];
+  m["gamma_final_per_seed"]["sagan"] =
+      over_seeds(r, "sagan", [](const GanRun& run) { return run.gamma_g; })["per_seed"];
+  m["gamma_final_per_seed"]["sagan_discriminator"] =
+      over_seeds(r, "sagan", [](const GanRun& run) { return run.gamma_d; })["per_seed"];
   m["gan_setup"] = {{"pictures", r.data.source},
                     {"classifier_accuracy", r.classifier_accuracy},
                     {"classifier", r.classifier_note},

@@ -78,8 +78,10 @@ json metrics_of(const LongRangeSettings& s, const LongRangeResults& r) {
     m["attention_hit_rate"]["by_distance"][b] = over_seeds(r, [&](const LongRangeRun& run) {
       return run.hits.hit_rate_by_bucket.at(b);
     })["mean"];
+  // |gamma| (its sign means nothing: W_h can flip it); each seed's signed value is in
+  // long_range_per_seed.
   m["gamma_final"]["cnn_self_attention"] =
-      over_seeds(r, [](const LongRangeRun& run) { return run.gamma_final; })["mean"];
+      over_seeds(r, [](const LongRangeRun& run) { return std::abs(run.gamma_final); })["mean"];
   json per_seed = json::array();
   for (const auto& run : r.runs) {
     json one = {{"seed", run.seed},
