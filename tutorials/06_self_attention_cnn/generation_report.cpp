@@ -150,12 +150,8 @@ void write_generation(const attn::train::RunOptions& opts, const Settings& set,
                     {"batch_size", s.batch_size},
                     {"seeds", s.seeds},
                     {"samples_scored", s.samples},
-                    {"parameters_G", {{"gan", 0}, {"sagan", sagan.G->num_parameters()}}}};
-  {
-    attn::models::Generator plain(
-        attn::models::GeneratorOptions().z_dim(s.z_dim).channels(s.channels).attention(false));
-    m["gan_setup"]["parameters_G"]["gan"] = plain.num_parameters();
-  }
+                    {"parameters_G",
+                     {{"gan", gan.G->num_parameters()}, {"sagan", sagan.G->num_parameters()}}}};
   metrics.merge_patch(m);
 
   // ---- figures ----
