@@ -2,9 +2,8 @@
 # one is missing and a network is there.
 include(FetchContent)
 
-if(ATTN_OPENMP)
-  find_package(OpenMP)
-endif()
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
 
 find_package(nlohmann_json 3.2 QUIET)
 if(NOT nlohmann_json_FOUND)

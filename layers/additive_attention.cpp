@@ -16,12 +16,17 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
 
 namespace {
+
+// Below this much work (B S A products) one thread does the whole op: where a second thread
+// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
 
 struct AdditiveSizes {
   int64_t B, S, A, D;
@@ -76,31 +81,30 @@ std::vector<Tensor> additive_attention_backward(const Tensor& dcontext, const Te
   real* pdu = dUh.data();
   real* pdh = dkeys.data();
   real* pdv = dv_rows.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (B * S * A >= (int64_t{1} << 16))
-#endif
-  for (int64_t b = 0; b < B; ++b) {
-    const real* a = pa + b * S;
-    const real* dc = pdc + b * D;
-    std::vector<real> da(S);
-    real sum_da_a = 0;
-    for (int64_t j = 0; j < S; ++j) {
-      // dh_j = a_j dc;  da_j = dc . h_j + da_out_j
-      const real* h = ph + (b * S + j) * D;
-      real* dh = pdh + (b * S + j) * D;
-      simd::mul_scalar(dc, a[j], dh, D);
-      da[j] = simd::dot(dc, h, D) + pda_out[b * S + j];
-      sum_da_a += da[j] * a[j];
+  parallel_for(B, S * A, kMinWorkForThreads, [&](int64_t b_begin, int64_t b_end) {
+    for (int64_t b = b_begin; b < b_end; ++b) {
+      const real* a = pa + b * S;
+      const real* dc = pdc + b * D;
+      std::vector<real> da(S);
+      real sum_da_a = 0;
+      for (int64_t j = 0; j < S; ++j) {
+        // dh_j = a_j dc;  da_j = dc . h_j + da_out_j
+        const real* h = ph + (b * S + j) * D;
+        real* dh = pdh + (b * S + j) * D;
+        simd::mul_scalar(dc, a[j], dh, D);
+        da[j] = simd::dot(dc, h, D) + pda_out[b * S + j];
+        sum_da_a += da[j] * a[j];
+      }
+      for (int64_t j = 0; j < S; ++j) {
+        const real de = a[j] * (da[j] - sum_da_a);  // softmax backward
+        const real* z = pz + (b * S + j) * A;
+        real* dU = pdu + (b * S + j) * A;
+        simd::axpy(de, z, pdv + b * A, A);  // dv += de_j z_j
+        for (int64_t k = 0; k < A; ++k) dU[k] = de * pv[k] * (1 - z[k] * z[k]);
+        simd::add(pdw + b * A, dU, pdw + b * A, A);  // dWs = sum_j du_j
+      }
     }
-    for (int64_t j = 0; j < S; ++j) {
-      const real de = a[j] * (da[j] - sum_da_a);  // softmax backward
-      const real* z = pz + (b * S + j) * A;
-      real* dU = pdu + (b * S + j) * A;
-      simd::axpy(de, z, pdv + b * A, A);  // dv += de_j z_j
-      for (int64_t k = 0; k < A; ++k) dU[k] = de * pv[k] * (1 - z[k] * z[k]);
-      simd::add(pdw + b * A, dU, pdw + b * A, A);  // dWs = sum_j du_j
-    }
-  }
+  });
   Tensor dv = Tensor::zeros({A});
   for (int64_t b = 0; b < B; ++b) simd::add(dv.data(), pdv + b * A, dv.data(), A);
   return {dWs, dUh, dv, dkeys};
@@ -123,23 +127,22 @@ AttentionOutput additive_attention_fused(const Tensor& Ws, const Tensor& Uh, con
   real* pz = Z.data();
   real* pa = alpha.data();
   real* pc = context.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (B * S * A >= (int64_t{1} << 16))
-#endif
-  for (int64_t b = 0; b < B; ++b) {
-    real* e = pa + b * S;
-    for (int64_t j = 0; j < S; ++j) {
-      real* z = pz + (b * S + j) * A;
-      simd::add(pw + b * A, pu + (b * S + j) * A, z, A);  // u_j = Ws + Uh_j
-      simd::tanh(z, z, A);                                // z_j = tanh(u_j)
-      e[j] = simd::dot(pv, z, A);                         // e_j = v . z_j
-      if (pm && pm[b * S + j] != 0) e[j] = -std::numeric_limits<real>::infinity();
+  parallel_for(B, S * A, kMinWorkForThreads, [&](int64_t b_begin, int64_t b_end) {
+    for (int64_t b = b_begin; b < b_end; ++b) {
+      real* e = pa + b * S;
+      for (int64_t j = 0; j < S; ++j) {
+        real* z = pz + (b * S + j) * A;
+        simd::add(pw + b * A, pu + (b * S + j) * A, z, A);  // u_j = Ws + Uh_j
+        simd::tanh(z, z, A);                                // z_j = tanh(u_j)
+        e[j] = simd::dot(pv, z, A);                         // e_j = v . z_j
+        if (pm && pm[b * S + j] != 0) e[j] = -std::numeric_limits<real>::infinity();
+      }
+      simd::softmax_row(e, e, S);  // a = softmax(e)
+      real* c = pc + b * D;        // c = sum_j a_j h_j
+      std::fill(c, c + D, real(0));
+      for (int64_t j = 0; j < S; ++j) simd::axpy(e[j], ph + (b * S + j) * D, c, D);
     }
-    simd::softmax_row(e, e, S);  // a = softmax(e)
-    real* c = pc + b * D;        // c = sum_j a_j h_j
-    std::fill(c, c + D, real(0));
-    for (int64_t j = 0; j < S; ++j) simd::axpy(e[j], ph + (b * S + j) * D, c, D);
-  }
+  });
 
   auto outs = record_multi("additive_attention_fused", {context, alpha}, {Ws, Uh, v, keys},
                            [Z, alpha = alpha.detach(), v, keys](const std::vector<Tensor>& g) {

@@ -17,10 +17,6 @@
 #include "autograd/tensor.h"
 #include "layers/conv2d.h"
 
-#ifdef ATTN_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 namespace attn::nn::detail {
 
 // The sizes of one convolution (conv2d's view: x the input, y the output).
@@ -115,18 +111,17 @@ inline int batch_threads(const ConvGeometry& g) {
   return static_cast<int>(std::min<int64_t>(nt, g.B));
 }
 
-// Runs body(b, t) for every image b, where t in [0, nt) names the thread (its scratch).
+// Runs body(b, t) for every image b, where t in [0, nt) names the share of the batch (and
+// its scratch): share t is the t-th of nt contiguous runs of images, the first B % nt of
+// them one image longer. Each share runs on one thread, so its partial sums come out the
+// same whichever thread takes it.
 template <typename Body>
 inline void for_each_image(int nt, int64_t B, Body&& body) {
-#ifdef ATTN_HAVE_OPENMP
-  if (nt > 1) {
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t b = 0; b < B; ++b) body(b, omp_get_thread_num());
-    return;
-  }
-#endif
-  (void)nt;
-  for (int64_t b = 0; b < B; ++b) body(b, 0);
+  const int64_t q = B / nt, r = B % nt;
+  parallel_tasks(nt, nt, [&](int64_t t) {
+    const int64_t lo = t * q + std::min(t, r), hi = lo + q + (t < r ? 1 : 0);
+    for (int64_t b = lo; b < hi; ++b) body(b, static_cast<int>(t));
+  });
 }
 
 // Per-thread scratch buffers, written in full (im2col, or a gemm with beta = 0) before each

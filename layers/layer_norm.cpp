@@ -21,11 +21,16 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 
 namespace attn::nn {
 
 namespace {
+
+// Below this much work (elements) one thread does the whole op: where a second thread
+// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 15;
 
 // Checks that x ends in normalized_shape and that weight/bias have that shape;
 // returns N = numel(normalized_shape).
@@ -64,28 +69,27 @@ Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const T
   const real* pb = bias.defined() ? bias.data() : nullptr;
   real* py = y.data();
   real* ph = x_hat.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (M * N >= (int64_t{1} << 15))
-#endif
-  for (int64_t r = 0; r < M; ++r) {
-    const real* xr = px + r * N;
-    // Statistics in double: a float sum of many values loses digits that the
-    // variance (a difference of nearby numbers) needs.
-    double mu = 0;
-    for (int64_t j = 0; j < N; ++j) mu += xr[j];
-    mu /= double(N);
-    double var = 0;
-    for (int64_t j = 0; j < N; ++j) var += (xr[j] - mu) * (xr[j] - mu);
-    var /= double(N);
-    const double rs = 1.0 / std::sqrt(var + eps);
-    rstd[r] = static_cast<real>(rs);
-    real* hr = ph + r * N;
-    real* yr = py + r * N;
-    for (int64_t j = 0; j < N; ++j) {
-      hr[j] = static_cast<real>((xr[j] - mu) * rs);
-      yr[j] = hr[j] * (pw ? pw[j] : real(1)) + (pb ? pb[j] : real(0));
+  parallel_for(M, N, kMinWorkForThreads, [&](int64_t r_begin, int64_t r_end) {
+    for (int64_t r = r_begin; r < r_end; ++r) {
+      const real* xr = px + r * N;
+      // Statistics in double: a float sum of many values loses digits that the
+      // variance (a difference of nearby numbers) needs.
+      double mu = 0;
+      for (int64_t j = 0; j < N; ++j) mu += xr[j];
+      mu /= double(N);
+      double var = 0;
+      for (int64_t j = 0; j < N; ++j) var += (xr[j] - mu) * (xr[j] - mu);
+      var /= double(N);
+      const double rs = 1.0 / std::sqrt(var + eps);
+      rstd[r] = static_cast<real>(rs);
+      real* hr = ph + r * N;
+      real* yr = py + r * N;
+      for (int64_t j = 0; j < N; ++j) {
+        hr[j] = static_cast<real>((xr[j] - mu) * rs);
+        yr[j] = hr[j] * (pw ? pw[j] : real(1)) + (pb ? pb[j] : real(0));
+      }
     }
-  }
+  });
 
   std::vector<Tensor> inputs{x};
   if (weight.defined()) inputs.push_back(weight);
@@ -98,26 +102,25 @@ Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const T
                   const real* pw = has_w ? weight.data() : nullptr;
                   Tensor gx = Tensor::empty(gy.shape());
                   real* pgx = gx.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (M * N >= (int64_t{1} << 15))
-#endif
-                  for (int64_t r = 0; r < M; ++r) {
-                    const real* gr = pg + r * N;
-                    const real* hr = ph + r * N;
-                    // sum_j dy_hat_j and sum_j dy_hat_j x_hat_j, with dy_hat = dy * gamma.
-                    double s1 = 0, s2 = 0;
-                    for (int64_t j = 0; j < N; ++j) {
-                      const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
-                      s1 += dyh;
-                      s2 += dyh * hr[j];
+                  parallel_for(M, N, kMinWorkForThreads, [&](int64_t r_begin, int64_t r_end) {
+                    for (int64_t r = r_begin; r < r_end; ++r) {
+                      const real* gr = pg + r * N;
+                      const real* hr = ph + r * N;
+                      // sum_j dy_hat_j and sum_j dy_hat_j x_hat_j, with dy_hat = dy * gamma.
+                      double s1 = 0, s2 = 0;
+                      for (int64_t j = 0; j < N; ++j) {
+                        const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
+                        s1 += dyh;
+                        s2 += dyh * hr[j];
+                      }
+                      const double k = double(rstd[r]) / double(N);
+                      real* dx = pgx + r * N;
+                      for (int64_t j = 0; j < N; ++j) {
+                        const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
+                        dx[j] = static_cast<real>(k * (double(N) * dyh - s1 - hr[j] * s2));
+                      }
                     }
-                    const double k = double(rstd[r]) / double(N);
-                    real* dx = pgx + r * N;
-                    for (int64_t j = 0; j < N; ++j) {
-                      const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
-                      dx[j] = static_cast<real>(k * (double(N) * dyh - s1 - hr[j] * s2));
-                    }
-                  }
+                  });
                   std::vector<Tensor> grads{gx};
                   if (has_w || has_b) {
                     // dgamma_j = sum_r dy_rj x_hat_rj, dbeta_j = sum_r dy_rj: column sums over

@@ -8,12 +8,17 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
 
 namespace {
+
+// Below this much work (logits) one thread does the whole op: where a second thread
+// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 15;
 
 // "[1,3]": the position of flat index p in a tensor of `shape`, for errors.
 std::string position_str(const Shape& shape, int64_t p) {
@@ -103,23 +108,22 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   std::vector<double> row_loss(N, 0.0);
   const real* px = logits.data();
   real* pp = P.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (N * V >= (int64_t{1} << 15))
-#endif
-  for (int64_t n = 0; n < N; ++n) {
-    const real* x = px + n * V;
-    real* p = pp + n * V;
-    const real m = simd::max(x, V);
-    simd::add_scalar(x, -m, p, V);  // p = x - m <= 0: exp cannot overflow
-    simd::exp(p, p, V);
-    const real s = simd::sum(p, V);
-    simd::mul_scalar(p, real(1) / s, p, V);
-    if (cls[n] < 0) continue;  // ignored: loss 0 (p is still computed, and unused)
-    const double lse = double(m) + std::log(double(s));
-    double l = lse - (1.0 - eps) * double(x[cls[n]]);
-    if (eps > 0) l -= eps / double(V) * double(simd::sum(x, V));
-    row_loss[n] = l;
-  }
+  parallel_for(N, V, kMinWorkForThreads, [&](int64_t n_begin, int64_t n_end) {
+    for (int64_t n = n_begin; n < n_end; ++n) {
+      const real* x = px + n * V;
+      real* p = pp + n * V;
+      const real m = simd::max(x, V);
+      simd::add_scalar(x, -m, p, V);  // p = x - m <= 0: exp cannot overflow
+      simd::exp(p, p, V);
+      const real s = simd::sum(p, V);
+      simd::mul_scalar(p, real(1) / s, p, V);
+      if (cls[n] < 0) continue;  // ignored: loss 0 (p is still computed, and unused)
+      const double lse = double(m) + std::log(double(s));
+      double l = lse - (1.0 - eps) * double(x[cls[n]]);
+      if (eps > 0) l -= eps / double(V) * double(simd::sum(x, V));
+      row_loss[n] = l;
+    }
+  });
 
   const Reduction red = opt.reduction();
   const int64_t count = count_valid(cls);
@@ -145,26 +149,25 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
                       red == Reduction::Mean ? pg[0] / static_cast<real>(count) : pg[0];
                   const real on = static_cast<real>(1.0 - eps);
                   const real off = static_cast<real>(eps / double(V));
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (N * V >= (int64_t{1} << 15))
-#endif
-                  for (int64_t n = 0; n < N; ++n) {
-                    real* dx = pgx + n * V;
-                    if (cls[n] < 0) {  // an ignored target contributes nothing
-                      std::fill(dx, dx + V, real(0));
-                      continue;
+                  parallel_for(N, V, kMinWorkForThreads, [&](int64_t n_begin, int64_t n_end) {
+                    for (int64_t n = n_begin; n < n_end; ++n) {
+                      real* dx = pgx + n * V;
+                      if (cls[n] < 0) {  // an ignored target contributes nothing
+                        std::fill(dx, dx + V, real(0));
+                        continue;
+                      }
+                      // dl/dx = g (p - (1 - eps) onehot(t) - eps/V)
+                      const real gn = red == Reduction::None ? pg[n] : g_all;
+                      const real* p = pp + n * V;
+                      if (off != 0) {
+                        simd::add_scalar(p, -off, dx, V);
+                        simd::mul_scalar(dx, gn, dx, V);
+                      } else {
+                        simd::mul_scalar(p, gn, dx, V);
+                      }
+                      dx[cls[n]] -= gn * on;
                     }
-                    // dl/dx = g (p - (1 - eps) onehot(t) - eps/V)
-                    const real gn = red == Reduction::None ? pg[n] : g_all;
-                    const real* p = pp + n * V;
-                    if (off != 0) {
-                      simd::add_scalar(p, -off, dx, V);
-                      simd::mul_scalar(dx, gn, dx, V);
-                    } else {
-                      simd::mul_scalar(p, gn, dx, V);
-                    }
-                    dx[cls[n]] -= gn * on;
-                  }
+                  });
                   return std::vector<Tensor>{gx, Tensor()};  // targets get no gradient
                 });
 }

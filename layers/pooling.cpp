@@ -21,6 +21,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 
 namespace attn::nn {
@@ -74,10 +75,9 @@ PoolGeometry check_pool(const char* op, const Tensor& x, Size2 kernel, Size2 str
   return g;
 }
 
-// Threads over planes only when there is enough work to pay for starting them.
-inline bool worth_threads(int64_t work) {
-  return work >= (int64_t{1} << 16);
-}
+// Below this much work (window reads) one thread does the whole op: where a second thread
+// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
 
 Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   ATTN_PROFILE_OP("max_pool2d");
@@ -93,60 +93,58 @@ Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stri
   // the window unrolled: the general loop below spends most of its time on bounds.
   const bool two_by_two =
       g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (worth_threads(g.P * N * g.kh * g.kw))
-#endif
-  for (int64_t p = 0; p < g.P; ++p) {
-    const real* xp = px + p * HW;
-    real* yp = py + p * N;
-    int32_t* ap = arg.data() + p * N;
-    if (two_by_two) {
-      for (int64_t i = 0; i < g.Ho; ++i)
+  parallel_for(g.P, N * g.kh * g.kw, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+    for (int64_t p = p_begin; p < p_end; ++p) {
+      const real* xp = px + p * HW;
+      real* yp = py + p * N;
+      int32_t* ap = arg.data() + p * N;
+      if (two_by_two) {
+        for (int64_t i = 0; i < g.Ho; ++i)
+          for (int64_t j = 0; j < g.Wo; ++j) {
+            // The window's pixels in scan order (row by row), the first one taken to start.
+            const int64_t k0 = 2 * i * g.W + 2 * j, ks[3] = {k0 + 1, k0 + g.W, k0 + g.W + 1};
+            real best = xp[k0];
+            int64_t at = k0;
+            for (int64_t k : ks)
+              if (xp[k] > best || std::isnan(xp[k])) best = xp[k], at = k;
+            yp[i * g.Wo + j] = best;
+            ap[i * g.Wo + j] = static_cast<int32_t>(at);
+          }
+        continue;
+      }
+      for (int64_t i = 0; i < g.Ho; ++i) {
+        const int64_t r0 = std::max<int64_t>(i * g.sh - g.ph, 0);
+        const int64_t r1 = std::min(i * g.sh - g.ph + g.kh, g.H);
         for (int64_t j = 0; j < g.Wo; ++j) {
-          // The window's pixels in scan order (row by row), the first one taken to start.
-          const int64_t k0 = 2 * i * g.W + 2 * j, ks[3] = {k0 + 1, k0 + g.W, k0 + g.W + 1};
-          real best = xp[k0];
-          int64_t at = k0;
-          for (int64_t k : ks)
-            if (xp[k] > best || std::isnan(xp[k])) best = xp[k], at = k;
+          const int64_t c0 = std::max<int64_t>(j * g.sw - g.pw, 0);
+          const int64_t c1 = std::min(j * g.sw - g.pw + g.kw, g.W);
+          real best = -std::numeric_limits<real>::infinity();
+          int64_t at = r0 * g.W + c0;
+          for (int64_t r = r0; r < r1; ++r)
+            for (int64_t c = c0; c < c1; ++c) {
+              const real v = xp[r * g.W + c];
+              // Strictly greater: the first of equal values stays (PyTorch's tie rule); a NaN
+              // wins, so it propagates as in PyTorch.
+              if (v > best || std::isnan(v)) {
+                best = v;
+                at = r * g.W + c;
+              }
+            }
           yp[i * g.Wo + j] = best;
           ap[i * g.Wo + j] = static_cast<int32_t>(at);
         }
-      continue;
-    }
-    for (int64_t i = 0; i < g.Ho; ++i) {
-      const int64_t r0 = std::max<int64_t>(i * g.sh - g.ph, 0);
-      const int64_t r1 = std::min(i * g.sh - g.ph + g.kh, g.H);
-      for (int64_t j = 0; j < g.Wo; ++j) {
-        const int64_t c0 = std::max<int64_t>(j * g.sw - g.pw, 0);
-        const int64_t c1 = std::min(j * g.sw - g.pw + g.kw, g.W);
-        real best = -std::numeric_limits<real>::infinity();
-        int64_t at = r0 * g.W + c0;
-        for (int64_t r = r0; r < r1; ++r)
-          for (int64_t c = c0; c < c1; ++c) {
-            const real v = xp[r * g.W + c];
-            // Strictly greater: the first of equal values stays (PyTorch's tie rule); a NaN
-            // wins, so it propagates as in PyTorch.
-            if (v > best || std::isnan(v)) {
-              best = v;
-              at = r * g.W + c;
-            }
-          }
-        yp[i * g.Wo + j] = best;
-        ap[i * g.Wo + j] = static_cast<int32_t>(at);
       }
     }
-  }
+  });
   return record("max_pool2d", y, {x},
                 [g, HW, N, arg = std::move(arg), shape = x.shape()](const Tensor& gy) {
                   Tensor gx = Tensor::zeros(shape);
                   const real* pg = gy.data();
                   real* pgx = gx.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (worth_threads(g.P * N))
-#endif
-                  for (int64_t p = 0; p < g.P; ++p)
-                    for (int64_t n = 0; n < N; ++n) pgx[p * HW + arg[p * N + n]] += pg[p * N + n];
+                  parallel_for(g.P, N, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+                    for (int64_t p = p_begin; p < p_end; ++p)
+                      for (int64_t n = 0; n < N; ++n) pgx[p * HW + arg[p * N + n]] += pg[p * N + n];
+                  });
                   return std::vector<Tensor>{gx};
                 });
 }
@@ -183,37 +181,35 @@ Tensor avg_pool_windows(const char* op, const Tensor& x, int64_t Ho, int64_t Wo,
   Tensor y = Tensor::uninitialized({x.size(0), x.size(1), Ho, Wo});  // one write per output
   const real* px = x.data();
   real* py = y.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (worth_threads(P * HW))
-#endif
-  for (int64_t p = 0; p < P; ++p)
-    for (int64_t i = 0; i < Ho; ++i)
-      for (int64_t j = 0; j < Wo; ++j) {
-        const Window w = window(i, j);
-        real s = 0;
-        for (int64_t r = w.r0; r < w.r1; ++r)
-          for (int64_t c = w.c0; c < w.c1; ++c) s += px[p * HW + r * W + c];
-        py[p * N + i * Wo + j] = s * inv_div[i * Wo + j];
-      }
+  parallel_for(P, HW, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+    for (int64_t p = p_begin; p < p_end; ++p)
+      for (int64_t i = 0; i < Ho; ++i)
+        for (int64_t j = 0; j < Wo; ++j) {
+          const Window w = window(i, j);
+          real s = 0;
+          for (int64_t r = w.r0; r < w.r1; ++r)
+            for (int64_t c = w.c0; c < w.c1; ++c) s += px[p * HW + r * W + c];
+          py[p * N + i * Wo + j] = s * inv_div[i * Wo + j];
+        }
+  });
   return record(op, y, {x},
                 [P, H, W, Ho, Wo, window, inv_div = std::move(inv_div)](const Tensor& gy) {
                   const int64_t HW = H * W, N = Ho * Wo;
                   Tensor gx = Tensor::zeros({gy.size(0), gy.size(1), H, W});
                   const real* pg = gy.data();
                   real* pgx = gx.data();
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (worth_threads(P * HW))
-#endif
-                  for (int64_t p = 0; p < P; ++p)
-                    for (int64_t i = 0; i < Ho; ++i)
-                      for (int64_t j = 0; j < Wo; ++j) {
-                        // In the forward pass y = (1/n) sum of the window, so each pixel gets dy /
-                        // n.
-                        const Window w = window(i, j);
-                        const real d = pg[p * N + i * Wo + j] * inv_div[i * Wo + j];
-                        for (int64_t r = w.r0; r < w.r1; ++r)
-                          for (int64_t c = w.c0; c < w.c1; ++c) pgx[p * HW + r * W + c] += d;
-                      }
+                  parallel_for(P, HW, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+                    for (int64_t p = p_begin; p < p_end; ++p)
+                      for (int64_t i = 0; i < Ho; ++i)
+                        for (int64_t j = 0; j < Wo; ++j) {
+                          // In the forward pass y = (1/n) sum of the window, so each pixel gets dy
+                          // / n.
+                          const Window w = window(i, j);
+                          const real d = pg[p * N + i * Wo + j] * inv_div[i * Wo + j];
+                          for (int64_t r = w.r0; r < w.r1; ++r)
+                            for (int64_t c = w.c0; c < w.c1; ++c) pgx[p * HW + r * W + c] += d;
+                        }
+                  });
                   return std::vector<Tensor>{gx};
                 });
 }

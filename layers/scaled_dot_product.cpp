@@ -36,6 +36,7 @@
 #include "autograd/error.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/random.h"
 #include "autograd/simd/gemm.h"
@@ -45,6 +46,10 @@
 namespace attn::nn {
 
 namespace {
+
+// Below this much work (scores) one thread does the whole op: where a second thread
+// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
 
 constexpr real kNegInf = -std::numeric_limits<real>::infinity();
 
@@ -138,29 +143,28 @@ void scores_softmax(const Sizes& z, real c, const Layout<const real*>& q,
   const real* am = m.attn.defined() ? m.attn.data() : nullptr;
   const bool additive = m.attn_additive, causal = m.causal;
   const int64_t rows = z.B * z.H * z.T;
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (rows * z.S >= (int64_t{1} << 16))
-#endif
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t b = r / (z.H * z.T), t = r % z.T;
-    real* row = P + r * z.S;
-    if (am) {
-      const real* ar = am + t * z.S;
-      if (additive)
-        for (int64_t s = 0; s < z.S; ++s) row[s] += ar[s];
-      else
+  parallel_for(rows, z.S, kMinWorkForThreads, [&](int64_t r_begin, int64_t r_end) {
+    for (int64_t r = r_begin; r < r_end; ++r) {
+      const int64_t b = r / (z.H * z.T), t = r % z.T;
+      real* row = P + r * z.S;
+      if (am) {
+        const real* ar = am + t * z.S;
+        if (additive)
+          for (int64_t s = 0; s < z.S; ++s) row[s] += ar[s];
+        else
+          for (int64_t s = 0; s < z.S; ++s)
+            if (ar[s] != 0) row[s] = kNegInf;
+      }
+      if (causal)
+        for (int64_t s = t + 1; s < z.S; ++s) row[s] = kNegInf;
+      if (kp) {
+        const real* kr = kp + b * z.S;
         for (int64_t s = 0; s < z.S; ++s)
-          if (ar[s] != 0) row[s] = kNegInf;
+          if (kr[s] != 0) row[s] = kNegInf;
+      }
+      simd::softmax_row(row, row, z.S);
     }
-    if (causal)
-      for (int64_t s = t + 1; s < z.S; ++s) row[s] = kNegInf;
-    if (kp) {
-      const real* kr = kp + b * z.S;
-      for (int64_t s = 0; s < z.S; ++s)
-        if (kr[s] != 0) row[s] = kNegInf;
-    }
-    simd::softmax_row(row, row, z.S);
-  }
+  });
 }
 
 // The fused op on any layout; out_shape is O's shape in that layout.
@@ -225,15 +229,14 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
         // dZ = P .* (dP - rowsum(dP .* P)), row by row, in place
         const real* pp = P.data();
         const int64_t rows = z.B * z.H * z.T;
-#ifdef ATTN_HAVE_OPENMP
-#pragma omp parallel for schedule(static) if (rows * z.S >= (int64_t{1} << 16))
-#endif
-        for (int64_t r = 0; r < rows; ++r) {
-          real* dr = pz + r * z.S;
-          const real* pr = pp + r * z.S;
-          const real dot = simd::dot(dr, pr, z.S);
-          for (int64_t s = 0; s < z.S; ++s) dr[s] = pr[s] * (dr[s] - dot);
-        }
+        parallel_for(rows, z.S, kMinWorkForThreads, [&](int64_t r_begin, int64_t r_end) {
+          for (int64_t r = r_begin; r < r_end; ++r) {
+            real* dr = pz + r * z.S;
+            const real* pr = pp + r * z.S;
+            const real dot = simd::dot(dr, pr, z.S);
+            for (int64_t s = 0; s < z.S; ++s) dr[s] = pr[s] * (dr[s] - dot);
+          }
+        });
         // dQ = c dZ K,  dK = c dZ^T Q
         Tensor dQ = Tensor::empty(Q.shape()), dK = Tensor::empty(K.shape());
         for (int64_t b = 0; b < z.B; ++b) {

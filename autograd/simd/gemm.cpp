@@ -39,10 +39,6 @@
 #include "autograd/parallel.h"
 #include "autograd/simd/vec.h"
 
-#ifdef ATTN_HAVE_OPENMP
-#include <omp.h>
-#endif
-
 namespace attn::simd {
 namespace {
 
@@ -110,11 +106,10 @@ struct Blocking<double> {
 };
 #endif
 
-#ifdef ATTN_HAVE_OPENMP
-// Below this many multiply-adds (M*N*K) one thread does the whole product: waking a
-// second thread costs a few microseconds, about what 64x64x64 takes on one core.
+// Below this many multiply-adds (M*N*K) one thread does the whole product: handing half
+// of it to a second thread costs a few microseconds, about what 64x64x64 takes on one
+// core (bench/bench_threads.cpp measures where two threads start to pay).
 constexpr int64_t kMinWorkPerThread = 64 * 64 * 64;
-#endif
 
 // A growable 64-byte-aligned scratch buffer, one per thread and type (the packed panels).
 template <typename T>
@@ -382,15 +377,10 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T 
 
 // How many threads one product of M*N*K multiply-adds should use.
 inline int threads_for(int64_t M, int64_t N, int64_t K) {
-#ifdef ATTN_HAVE_OPENMP
-  if (omp_in_parallel()) return 1;  // already inside a parallel region (e.g. over a batch)
+  if (in_parallel()) return 1;  // already one task of a parallel loop (e.g. over a batch)
   const int64_t work = M * N * K;
   const int64_t by_work = std::max<int64_t>(1, work / kMinWorkPerThread);
   return static_cast<int>(std::min<int64_t>(get_num_threads(), by_work));
-#else
-  (void)M, (void)N, (void)K;
-  return 1;
-#endif
 }
 
 // Unchecked gemm: splits C into one block per thread (along the dimension with more
@@ -409,31 +399,25 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
     gemm_serial(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
-#ifdef ATTN_HAVE_OPENMP
   using BK = Blocking<T>;
   constexpr int64_t MR = BK::MR, NR = BK::NV * Vec<T>::lanes;
   const int64_t tiles_m = (M + MR - 1) / MR, tiles_n = (N + NR - 1) / NR;
   const bool split_m = tiles_m >= tiles_n;
-#pragma omp parallel num_threads(nt)
-  {
-    const int64_t t = omp_get_thread_num(), T_ = omp_get_num_threads();
-    const int64_t tiles = split_m ? tiles_m : tiles_n;
-    const int64_t step = split_m ? MR : NR;
-    const int64_t extent = split_m ? M : N;
-    const int64_t lo = std::min(extent, tiles * t / T_ * step);
-    const int64_t hi = std::min(extent, tiles * (t + 1) / T_ * step);
-    if (hi > lo) {
-      if (split_m) {
-        const T* As = trans_a ? A + lo : A + lo * lda;
-        gemm_serial(trans_a, trans_b, hi - lo, N, K, alpha, As, lda, B, ldb, beta, C + lo * ldc,
-                    ldc);
-      } else {
-        const T* Bs = trans_b ? B + lo * ldb : B + lo;
-        gemm_serial(trans_a, trans_b, M, hi - lo, K, alpha, A, lda, Bs, ldb, beta, C + lo, ldc);
-      }
+  const int64_t tiles = split_m ? tiles_m : tiles_n;
+  const int64_t step = split_m ? MR : NR;
+  const int64_t extent = split_m ? M : N;
+  parallel_tasks(nt, nt, [&](int64_t t) {
+    const int64_t lo = std::min(extent, tiles * t / nt * step);
+    const int64_t hi = std::min(extent, tiles * (t + 1) / nt * step);
+    if (hi <= lo) return;
+    if (split_m) {
+      const T* As = trans_a ? A + lo : A + lo * lda;
+      gemm_serial(trans_a, trans_b, hi - lo, N, K, alpha, As, lda, B, ldb, beta, C + lo * ldc, ldc);
+    } else {
+      const T* Bs = trans_b ? B + lo * ldb : B + lo;
+      gemm_serial(trans_a, trans_b, M, hi - lo, K, alpha, A, lda, Bs, ldb, beta, C + lo, ldc);
     }
-  }
-#endif
+  });
 }
 
 // The checks shared by gemm and gemm_batched (and their references).
@@ -476,23 +460,21 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   check_batched<T>("gemm_batched", batch, M, N, stride_c);
   check_gemm("gemm_batched", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   if (batch == 0) return;
-#ifdef ATTN_HAVE_OPENMP
-  // Many or small matrices: whole products per thread (each runs serially inside, since
-  // omp_in_parallel() is then true). A few large ones thread inside gemm instead.
+  // Many or small matrices: whole products as tasks (each runs serially inside, since
+  // in_parallel() is then true). A few large ones thread inside gemm instead.
   const int64_t work = M * N * K;
   const int nt =
-      omp_in_parallel()
+      in_parallel()
           ? 1
           : static_cast<int>(std::min<int64_t>(
                 get_num_threads(), std::max<int64_t>(1, batch * work / kMinWorkPerThread)));
   if (nt > 1 && (batch >= 4 * nt || work < 4 * kMinWorkPerThread)) {
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t b = 0; b < batch; ++b)
+    parallel_tasks(batch, nt, [&](int64_t b) {
       gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,
                      beta, C + b * stride_c, ldc);
+    });
     return;
   }
-#endif
   for (int64_t b = 0; b < batch; ++b)
     gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,
                    beta, C + b * stride_c, ldc);

@@ -11,7 +11,7 @@
 // K == 0 leave C = beta * C without reading A or B.
 //
 // attn::simd::gemm is built in the BLIS manner (packed panels, a register-blocked
-// micro-kernel on vec.h, cache blocking, OpenMP threads over independent blocks);
+// micro-kernel on vec.h, cache blocking, threads of autograd/parallel.h over independent blocks);
 // attn::simd::ref::gemm is the naive triple loop, the reference and the fallback.
 // Bad sizes or leading dimensions throw attn::Error naming what arrived.
 #include <cstdint>

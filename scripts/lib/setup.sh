@@ -64,17 +64,13 @@ install_macos() {
     exit 1
   fi
   local missing=()
-  for f in cmake googletest google-benchmark nlohmann-json libomp; do
+  for f in cmake googletest google-benchmark nlohmann-json; do
     brew list --versions "$f" >/dev/null 2>&1 || missing+=("$f")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     say "Installing ${missing[*]} (Homebrew)"
     brew install "${missing[@]}"
   fi
-  # AppleClang finds Homebrew's libomp only when told where it is.
-  local omp
-  omp="$(brew --prefix libomp 2>/dev/null || true)"
-  [ -n "$omp" ] && export OpenMP_ROOT="$omp"
 }
 
 install_deps() {

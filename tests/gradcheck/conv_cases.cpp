@@ -29,7 +29,7 @@ auto conv_naive(nn::Size2 stride, nn::Size2 padding) {
 }
 
 // conv2d on two threads (the images split between them, partial dW summed), whatever
-// OMP_NUM_THREADS the test runs with.
+// ATTN_THREADS the test runs with.
 Tensor conv_two_threads(const X& x) {
   const int saved = get_num_threads();
   set_num_threads(2);

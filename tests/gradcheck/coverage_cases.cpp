@@ -46,9 +46,6 @@ struct ThreadCount {
 class ThreadedGradcheck : public ::testing::TestWithParam<GradcheckCase> {};
 
 TEST_P(ThreadedGradcheck, MatchesCentralDifferencesOnTwoThreads) {
-#ifndef ATTN_HAVE_OPENMP
-  GTEST_SKIP() << "built without OpenMP: there is no threaded path to check";
-#endif
   const GradcheckCase& c = GetParam();
   ThreadCount two(2);  // forward, backward and the differences alike
   ASSERT_EQ(get_num_threads(), 2);
@@ -174,9 +171,6 @@ struct ThresholdCase {
 };
 
 TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
-#ifndef ATTN_HAVE_OPENMP
-  GTEST_SKIP() << "built without OpenMP";
-#endif
   const std::vector<ThresholdCase> rows = {
       // M * N >= 2^15
       {"layer_norm", {{256, 160}, {160}, {160}},

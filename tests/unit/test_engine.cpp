@@ -190,7 +190,7 @@ TEST(Engine, DeepChainRunsBackwardAndIsFreedWithoutStackOverflow) {
 // then holds two handles to one tensor. Run in a child process, so that a
 // stack overflow fails this test instead of killing the whole binary.
 TEST(EngineDeathTest, DeepChainOfOpsReadingTheirInputTwiceIsFreed) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");  // OpenMP threads may exist
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // the kernels' worker threads may exist
   EXPECT_EXIT(
       {
         Tensor x = Tensor::ones({1}, true);
