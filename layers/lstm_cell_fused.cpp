@@ -78,12 +78,17 @@ StepSizes check_lstm_step(const char* op, const Tensor& gx, const Tensor& h, con
 // contiguous [B,H] / [B,4H].
 
 // Forward of one step: fills acts (i | f | g | o), tc = tanh(c'), h1 = h', c1 = c'.
+// w is W_hh as stored, [4H, H], or, when w_transposed, W_hh^T [H, 4H] (a sequence transposes
+// it once, so that each step's GEMM reads it in place instead of repacking it).
 void step_forward(int64_t B, int64_t H, const real* gx, int64_t ld_gx, const real* h, const real* c,
-                  const real* w_hh, const real* mask, int64_t mask_stride, real* acts, real* tc,
-                  real* h1, real* c1) {
+                  const real* w, bool w_transposed, const real* mask, int64_t mask_stride,
+                  real* acts, real* tc, real* h1, real* c1) {
   const int64_t G = 4 * H;
-  // a = h W_hh^T: W_hh is stored [4H, H], so it is read transposed.
-  simd::gemm<real>(false, true, B, G, H, real(1), h, H, w_hh, H, real(0), acts, G);
+  // a = h W_hh^T
+  if (w_transposed)
+    simd::gemm<real>(false, false, B, G, H, real(1), h, H, w, G, real(0), acts, G);
+  else
+    simd::gemm<real>(false, true, B, G, H, real(1), h, H, w, H, real(0), acts, G);
   for (int64_t b = 0; b < B; ++b) {
     real* a = acts + b * G;
     simd::add(a, gx + b * ld_gx, a, G);      // a = gx + h W_hh^T
@@ -160,12 +165,12 @@ std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, con
   const StepSizes sizes = check_lstm_step("lstm_cell_fused", gx, h, c, w_hh, mask);
   const int64_t B = sizes.B, H = sizes.H;
   const int64_t G = 4 * H;
-  Tensor acts = Tensor::empty({B, G});  // a, then activated in place: i | f | g | o
-  Tensor tc = Tensor::empty({B, H});    // tanh(c')
-  Tensor h1 = Tensor::empty({B, H}), c1 = Tensor::empty({B, H});
+  Tensor acts = Tensor::uninitialized({B, G});  // a, then activated in place: i | f | g | o
+  Tensor tc = Tensor::uninitialized({B, H});    // tanh(c')
+  Tensor h1 = Tensor::uninitialized({B, H}), c1 = Tensor::uninitialized({B, H});
   const real* pm = mask.defined() ? mask.data() : nullptr;
-  step_forward(B, H, gx.data(), G, h.data(), c.data(), w_hh.data(), pm, 1, acts.data(), tc.data(),
-               h1.data(), c1.data());
+  step_forward(B, H, gx.data(), G, h.data(), c.data(), w_hh.data(), false, pm, 1, acts.data(),
+               tc.data(), h1.data(), c1.data());
 
   const bool need_gx = gx.requires_grad(), need_h = h.requires_grad(), need_c = c.requires_grad(),
              need_w = w_hh.requires_grad();
@@ -174,17 +179,17 @@ std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, con
       [acts, tc, h, c, w_hh, mask, B, H, G, need_gx, need_h, need_c,
        need_w](const std::vector<Tensor>& go) {
         const real* pm = mask.defined() ? mask.data() : nullptr;
-        Tensor da = Tensor::empty({B, G});  // dL/da, which is also dL/dgx
-        Tensor dc = need_c ? Tensor::empty({B, H}) : Tensor();
+        Tensor da = Tensor::uninitialized({B, G});  // dL/da, which is also dL/dgx
+        Tensor dc = need_c ? Tensor::uninitialized({B, H}) : Tensor();
         step_backward(B, H, go[0].data(), go[1].data(), acts.data(), tc.data(), c.data(), pm, 1,
                       da.data(), need_c ? dc.data() : nullptr);
         Tensor dh, dw;
         if (need_h) {
-          dh = Tensor::empty({B, H});
+          dh = Tensor::uninitialized({B, H});
           step_backward_dh(B, H, da.data(), w_hh.data(), go[0].data(), pm, 1, dh.data());
         }
         if (need_w) {  // dW_hh = da^T h: [4H,B] x [B,H]
-          dw = Tensor::empty({G, H});
+          dw = Tensor::uninitialized({G, H});
           simd::gemm<real>(true, false, G, H, B, real(1), da.data(), G, h.data(), H, real(0),
                            dw.data(), H);
         }
@@ -217,16 +222,21 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
   // Saved for the backward, indexed by the step number s (t = s, or T-1-s in reverse):
   // states h_s, c_s [T+1, B, H] (h_0 = h0: the state each step read), acts [T, B, 4H],
   // tc [T, B, H].
-  Tensor hs = Tensor::empty({T + 1, B, H}), cs = Tensor::empty({T + 1, B, H});
-  Tensor acts = Tensor::empty({T, B, G}), tc = Tensor::empty({T, B, H});
-  Tensor out = Tensor::empty({B, T, H});
+  Tensor hs = Tensor::uninitialized({T + 1, B, H}), cs = Tensor::uninitialized({T + 1, B, H});
+  Tensor acts = Tensor::uninitialized({T, B, G}), tc = Tensor::uninitialized({T, B, H});
+  Tensor out = Tensor::uninitialized({B, T, H});
   real *phs = hs.data(), *pcs = cs.data(), *pout = out.data();
   std::copy(h0.data(), h0.data() + BH, phs);
   std::copy(c0.data(), c0.data() + BH, pcs);
   const real* pm = mask.defined() ? mask.data() : nullptr;
+  // W_hh^T [H, 4H], once for all T steps.
+  std::vector<real> w_t(static_cast<size_t>(H * G));
+  const real* pw = w_hh.data();
+  for (int64_t g = 0; g < G; ++g)
+    for (int64_t j = 0; j < H; ++j) w_t[j * G + g] = pw[g * H + j];
   for (int64_t s = 0; s < T; ++s) {
     const int64_t t = reverse ? T - 1 - s : s;
-    step_forward(B, H, gx.data() + t * G, T * G, phs + s * BH, pcs + s * BH, w_hh.data(),
+    step_forward(B, H, gx.data() + t * G, T * G, phs + s * BH, pcs + s * BH, w_t.data(), true,
                  pm ? pm + t : nullptr, T, acts.data() + s * B * G, tc.data() + s * BH,
                  phs + (s + 1) * BH, pcs + (s + 1) * BH);
     for (int64_t b = 0; b < B; ++b) {  // out[b, t] = h_{s+1}[b], or 0 past the sequence's end
@@ -238,7 +248,7 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
         std::copy(src, src + H, dst);
     }
   }
-  Tensor h_n = Tensor::empty({B, H}), c_n = Tensor::empty({B, H});
+  Tensor h_n = Tensor::uninitialized({B, H}), c_n = Tensor::uninitialized({B, H});
   std::copy(phs + T * BH, phs + (T + 1) * BH, h_n.data());
   std::copy(pcs + T * BH, pcs + (T + 1) * BH, c_n.data());
 
@@ -251,9 +261,9 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
         const real* pm = mask.defined() ? mask.data() : nullptr;
         // dh, dc: the gradient reaching the state after step s, walked from s = T-1 down.
         Tensor dh = go[1].clone().detach(), dc = go[2].clone().detach();
-        Tensor dh_prev = Tensor::empty({B, H});
-        Tensor da_all = Tensor::empty({T, B, G});  // dL/da of every step, for one dW GEMM
-        Tensor dgx = need_gx ? Tensor::empty({B, T, G}) : Tensor();  // every row is written
+        Tensor dh_prev = Tensor::uninitialized({B, H});
+        Tensor da_all = Tensor::uninitialized({T, B, G});  // dL/da of every step, for one dW GEMM
+        Tensor dgx = need_gx ? Tensor::uninitialized({B, T, G}) : Tensor();  // every row is written
         real *pdh = dh.data(), *pdc = dc.data(), *pdhp = dh_prev.data();
         for (int64_t s = T - 1; s >= 0; --s) {
           const int64_t t = reverse ? T - 1 - s : s;
@@ -271,11 +281,11 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
               std::copy(da + b * G, da + (b + 1) * G, dgx.data() + (b * T + t) * G);
         }
         // pdh now points at dL/dh0 (in dh or dh_prev, depending on T's parity), pdc at dL/dc0.
-        Tensor dh0 = Tensor::empty({B, H});
+        Tensor dh0 = Tensor::uninitialized({B, H});
         std::copy(pdh, pdh + BH, dh0.data());
         Tensor dw;
         if (need_w) {  // dW_hh = sum_s da_s^T h_s: one GEMM over all T * B rows
-          dw = Tensor::empty({G, H});
+          dw = Tensor::uninitialized({G, H});
           simd::gemm<real>(true, false, G, H, T * B, real(1), da_all.data(), G, hs.data(), H,
                            real(0), dw.data(), H);
         }
