@@ -32,7 +32,7 @@ GenerationSettings read_generation(const attn::train::Config& cfg, bool q) {
   s.channels = cfg.get<int64_t>("gan_channels", 16);
   s.z_dim = cfg.get<int64_t>("gan_z_dim", 64);
   s.batch_size = cfg.get<int64_t>("gan_batch_size", 32);
-  s.steps = cfg.get<int64_t>("gan_steps", q ? 150 : 1200);
+  s.steps = cfg.get<int64_t>("gan_steps", q ? 80 : 1200);
   s.seeds = cfg.get<int64_t>("gan_seeds", q ? 1 : 3);
   s.train_images = cfg.get<int64_t>("gan_train_images", q ? 5000 : 20000);
   s.test_images = cfg.get<int64_t>("gan_test_images", q ? 1000 : 2000);
