@@ -204,7 +204,17 @@ Pool& pool() {
   return *p;
 }
 
+std::atomic<bool> g_thresholds{true};
+
 }  // namespace
+
+void set_thread_thresholds(bool on) {
+  g_thresholds.store(on);
+}
+
+bool thread_thresholds() {
+  return g_thresholds.load(std::memory_order_relaxed);
+}
 
 void set_num_threads(int n) {
   ATTN_CHECK(n >= 1 && n <= 1024, "set_num_threads: got ", n,

@@ -25,6 +25,12 @@ void set_num_threads(int n);
 
 int get_num_threads();
 
+// Ops split their work only above a measured size (each op's kMinWorkForThreads, the GEMM's
+// kMinWorkPerThread). Off, every op that can split does so whatever its size: the tests turn
+// them off so that the threaded paths run on inputs small enough to check in double.
+void set_thread_thresholds(bool on);
+bool thread_thresholds();
+
 // True while this thread runs a task of parallel_tasks: a kernel called from inside one
 // (a GEMM per image of a batch) then runs on this thread alone.
 bool in_parallel();
@@ -58,12 +64,14 @@ template <typename Body>
 void parallel_for(int64_t n, int64_t cost_per_item, int64_t min_work, Body&& body) {
   if (n <= 0) return;
   const int nt = get_num_threads();
-  if (nt <= 1 || in_parallel() || n * cost_per_item < min_work || n < 2) {
+  const bool measured = thread_thresholds();
+  if (nt <= 1 || in_parallel() || n < 2 || (measured && n * cost_per_item < min_work)) {
     body(int64_t{0}, n);
     return;
   }
   // Each range at least min_work / 2 of work, so splitting never costs more than it saves.
-  const int64_t by_work = std::max<int64_t>(1, 2 * n * cost_per_item / min_work);
+  const int64_t by_work =
+      measured ? std::max<int64_t>(1, 2 * n * cost_per_item / std::max<int64_t>(1, min_work)) : n;
   const int64_t ranges = std::min<int64_t>({n, int64_t{4} * nt, by_work});
   parallel_tasks(ranges, nt, [&](int64_t r) { body(n * r / ranges, n * (r + 1) / ranges); });
 }

@@ -7,8 +7,10 @@
 //   build/bin/bench_threads --benchmark_filter=layer_norm
 //   build/bin/bench_threads --benchmark_format=csv > threads.csv
 //
-// Also the pool's own cost: an empty job of 2 tasks back to back (the worker still spinning
-// from the last one) and after a pause longer than the spin (the worker asleep).
+// Each in two regimes: "warm", steps back to back (the worker still spinning from the last
+// job), and "cold", after a pause longer than the worker's spin (it is asleep when the op
+// starts, as between the sparse ops of a small model). The thresholds follow the cold one.
+// Also the pool's own cost: an empty job of 2 tasks, warm and cold.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -68,8 +70,8 @@ std::vector<Case> cases() {
       // query rows over 128 keys, d = 16: scaled_dot_product.cpp's unit is scores
       {"attention_softmax", 128,
        [](int64_t t) {
-         Tensor q = Tensor::randn({1, t, 16}, true), k = Tensor::randn({1, 128, 16}, true),
-                v = Tensor::randn({1, 128, 16}, true);
+         Tensor q = Tensor::randn({1, 1, t, 16}, true), k = Tensor::randn({1, 1, 128, 16}, true),
+                v = Tensor::randn({1, 1, 128, 16}, true);
          return step([=] { return nn::scaled_dot_product_attention(q, k, v).output; });
        }},
       // batch rows over S = 16 keys, A = 64: additive_attention.cpp's unit is B S A
@@ -101,28 +103,38 @@ std::vector<Case> cases() {
 void register_cases() {
   for (const Case& c : cases()) {
     const bool gemm = std::string(c.name) == "gemm";
-    // Work from 2^11 to 2^18 units (GEMM: n from 16 to 128).
+    // Work from 2^11 to 2^20 units (GEMM: n from 32 to 256).
     std::vector<int64_t> sizes;
     if (gemm)
-      sizes = {16, 24, 32, 40, 48, 64, 80, 96, 128};
+      sizes = {32, 48, 64, 96, 128, 160, 192, 256};
     else
-      for (int64_t w = int64_t{1} << 11; w <= (int64_t{1} << 18); w *= 2)
+      for (int64_t w = int64_t{1} << 11; w <= (int64_t{1} << 20); w *= 2)
         sizes.push_back(std::max<int64_t>(2, w / c.per_item));
     for (int64_t items : sizes)
-      for (int threads : {1, 2}) {
-        const int64_t work = gemm ? items * items * items : items * c.per_item;
-        const std::string name = std::string(c.name) + "/work:" + std::to_string(work) +
-                                 "/threads:" + std::to_string(threads);
-        auto make = c.make;
-        benchmark::RegisterBenchmark(name.c_str(), [make, items, threads](benchmark::State& s) {
-          attn::manual_seed(1);
-          std::function<void()> run = make(items);
-          attn::set_num_threads(threads);
-          run();  // warm: the pool started, the buffers cached
-          for (auto _ : s) run();
-          attn::set_num_threads(1);
-        })->Unit(benchmark::kMicrosecond);
-      }
+      for (const bool cold : {false, true})
+        for (int threads : {1, 2}) {
+          const int64_t work = gemm ? items * items * items : items * c.per_item;
+          const std::string name = std::string(c.name) + (cold ? "/cold" : "/warm") +
+                                   "/work:" + std::to_string(work) +
+                                   "/threads:" + std::to_string(threads);
+          auto make = c.make;
+          benchmark::RegisterBenchmark(name.c_str(), [make, items, threads,
+                                                      cold](benchmark::State& s) {
+            attn::manual_seed(1);
+            std::function<void()> run = make(items);
+            attn::set_num_threads(threads);
+            run();  // warm: the pool started, the buffers cached
+            for (auto _ : s) {
+              if (cold) {  // the worker asleep when the op starts, as between sparse ops
+                s.PauseTiming();
+                std::this_thread::sleep_for(std::chrono::microseconds(300));
+                s.ResumeTiming();
+              }
+              run();
+            }
+            attn::set_num_threads(1);
+          })->Unit(benchmark::kMicrosecond);
+        }
   }
 }
 

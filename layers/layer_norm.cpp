@@ -30,7 +30,7 @@ namespace {
 
 // Below this much work (elements) one thread does the whole op: where a second thread
 // starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
-constexpr int64_t kMinWorkForThreads = int64_t{1} << 15;
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
 
 // Checks that x ends in normalized_shape and that weight/bias have that shape;
 // returns N = numel(normalized_shape).

@@ -18,7 +18,7 @@ namespace {
 
 // Below this much work (logits) one thread does the whole op: where a second thread
 // starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
-constexpr int64_t kMinWorkForThreads = int64_t{1} << 15;
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 20;
 
 // "[1,3]": the position of flat index p in a tensor of `shape`, for errors.
 std::string position_str(const Shape& shape, int64_t p) {

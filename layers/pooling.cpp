@@ -77,7 +77,7 @@ PoolGeometry check_pool(const char* op, const Tensor& x, Size2 kernel, Size2 str
 
 // Below this much work (window reads) one thread does the whole op: where a second thread
 // starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
-constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 18;
 
 Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
   ATTN_PROFILE_OP("max_pool2d");

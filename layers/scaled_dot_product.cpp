@@ -49,7 +49,7 @@ namespace {
 
 // Below this much work (scores) one thread does the whole op: where a second thread
 // starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
-constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 20;
 
 constexpr real kNegInf = -std::numeric_limits<real>::infinity();
 

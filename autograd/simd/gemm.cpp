@@ -106,10 +106,12 @@ struct Blocking<double> {
 };
 #endif
 
-// Below this many multiply-adds (M*N*K) one thread does the whole product: handing half
-// of it to a second thread costs a few microseconds, about what 64x64x64 takes on one
-// core (bench/bench_threads.cpp measures where two threads start to pay).
-constexpr int64_t kMinWorkPerThread = 64 * 64 * 64;
+// Each thread gets at least this many multiply-adds (M*N*K), so two threads start at 4M
+// (e.g. [64 x 128] x [128 x 512]). Measured with bench/bench_threads.cpp: a back-to-back
+// product gains from about 1M on, but when the worker is asleep (ops far apart) waking it
+// takes tens of microseconds and two threads pay only from about 4M (docs/benchmarks.md,
+// "Threads").
+constexpr int64_t kMinWorkPerThread = int64_t{1} << 21;
 
 // A growable 64-byte-aligned scratch buffer, one per thread and type (the packed panels).
 template <typename T>
@@ -379,6 +381,8 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T 
 inline int threads_for(int64_t M, int64_t N, int64_t K) {
   if (in_parallel()) return 1;  // already one task of a parallel loop (e.g. over a batch)
   const int64_t work = M * N * K;
+  if (!thread_thresholds())  // tests: every product split, however small
+    return static_cast<int>(std::min<int64_t>(get_num_threads(), std::max<int64_t>(M, N)));
   const int64_t by_work = std::max<int64_t>(1, work / kMinWorkPerThread);
   return static_cast<int>(std::min<int64_t>(get_num_threads(), by_work));
 }
@@ -467,7 +471,9 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
       in_parallel()
           ? 1
           : static_cast<int>(std::min<int64_t>(
-                get_num_threads(), std::max<int64_t>(1, batch * work / kMinWorkPerThread)));
+                get_num_threads(), thread_thresholds()
+                                       ? std::max<int64_t>(1, batch * work / kMinWorkPerThread)
+                                       : batch));
   if (nt > 1 && (batch >= 4 * nt || work < 4 * kMinWorkPerThread)) {
     parallel_tasks(batch, nt, [&](int64_t b) {
       gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A + b * stride_a, lda, B + b * stride_b, ldb,

@@ -33,8 +33,10 @@ auto conv_naive(nn::Size2 stride, nn::Size2 padding) {
 Tensor conv_two_threads(const X& x) {
   const int saved = get_num_threads();
   set_num_threads(2);
+  set_thread_thresholds(false);  // split the batch however small it is
   Tensor y = nn::conv2d(x[0], x[1], x[2], 1, 1);
   set_num_threads(saved);
+  set_thread_thresholds(true);
   return y;
 }
 
@@ -57,8 +59,10 @@ auto convt_naive(nn::Size2 stride, nn::Size2 padding, nn::Size2 output_padding =
 Tensor convt_two_threads(const X& x) {
   const int saved = get_num_threads();
   set_num_threads(2);
+  set_thread_thresholds(false);  // split the batch however small it is
   Tensor y = nn::conv_transpose2d(x[0], x[1], x[2], 2, 1);
   set_num_threads(saved);
+  set_thread_thresholds(true);
   return y;
 }
 

@@ -34,11 +34,18 @@ namespace {
 
 using X = std::vector<Tensor>;
 
-// Runs a block with n threads and restores the count after, even on a failure.
+// Runs a block with n threads, every op splitting its work whatever its size (the speed
+// thresholds off), and restores both after, even on a failure.
 struct ThreadCount {
   int saved;
-  explicit ThreadCount(int n) : saved(get_num_threads()) { set_num_threads(n); }
-  ~ThreadCount() { set_num_threads(saved); }
+  explicit ThreadCount(int n) : saved(get_num_threads()) {
+    set_num_threads(n);
+    set_thread_thresholds(n == 1);
+  }
+  ~ThreadCount() {
+    set_num_threads(saved);
+    set_thread_thresholds(true);
+  }
 };
 
 // ---- rows held at two threads --------------------------------------------------------
@@ -137,7 +144,10 @@ std::vector<GradcheckCase> cases() {
 }
 ATTN_GRADCHECK_TABLE(cases());
 
-// ---- threaded loops above their size thresholds ------------------------------------------
+// ---- threaded loops: every op split over two threads -----------------------------------
+// ThreadCount turns the speed thresholds off, so these inputs, small enough for double,
+// take the threaded branch of each loop (the sizes also clear the thresholds of an earlier
+// version, noted per row).
 
 // The gradients of every input that requires one, after one backward of
 // sum(f(x) * R), on `threads` threads.
@@ -172,26 +182,26 @@ struct ThresholdCase {
 
 TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
   const std::vector<ThresholdCase> rows = {
-      // M * N >= 2^15
+      // was: M * N >= 2^15
       {"layer_norm", {{256, 160}, {160}, {160}},
        [](const X& x) { return nn::layer_norm(x[0], {160}, x[1], x[2]); }},
-      // N * V >= 2^15
+      // was: N * V >= 2^15
       {"cross_entropy", {{300, 128}, {300}},
        [](const X& x) { return nn::cross_entropy(x[0], x[1]); },
        [](X& x) { integer_values(x[1], 128); }},
-      // B * H * T * S >= 2^16
+      // was: B * H * T * S >= 2^16
       {"sdpa_fused", {{2, 4, 64, 16}, {2, 4, 160, 16}, {2, 4, 160, 8}},
        [](const X& x) {
          const auto r = nn::scaled_dot_product_attention(x[0], x[1], x[2], {});
          return concat({reshape(r.output, {-1}), reshape(r.weights, {-1})}, 0);
        }},
-      // B * S * A >= 2^16
+      // was: B * S * A >= 2^16
       {"additive_attention_fused", {{8, 64}, {8, 160, 64}, {64}, {8, 160, 6}},
        [](const X& x) {
          const auto r = nn::additive_attention_fused(x[0], x[1], x[2], x[3]);
          return concat({reshape(r.output, {-1}), reshape(r.weights, {-1})}, 0);
        }},
-      // planes * window >= 2^16
+      // was: planes * window >= 2^16
       {"max_pool2d", {{4, 16, 32, 34}},
        [](const X& x) { return nn::max_pool2d(x[0], 2); },
        [](X& x) { distinct_values(x[0]); }},

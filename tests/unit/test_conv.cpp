@@ -63,6 +63,7 @@ TEST_P(ConvVsNaive, ValuesAndGradientsAgree) {
   for (int threads : {1, 2}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
     set_num_threads(threads);
+    set_thread_thresholds(threads == 1);  // two threads: split however small the batch
     std::vector<Tensor> got = run(fast, x, w, b, ref[4]);
     // float32 sums of up to C kh kw (forward, dx) or B Ho Wo (dW) products of N(0,1)
     // numbers, in another order (the reference sums in double): rtol 1e-4, atol 1e-4.
@@ -75,6 +76,7 @@ TEST_P(ConvVsNaive, ValuesAndGradientsAgree) {
     }
   }
   set_num_threads(saved);
+  set_thread_thresholds(true);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -109,12 +111,14 @@ TEST(Conv2d, OneAndTwoThreadsAgree) {
   std::vector<std::vector<real>> out[2];
   for (int k = 0; k < 2; ++k) {
     set_num_threads(k + 1);
+    set_thread_thresholds(k == 0);
     x.zero_grad(), w.zero_grad(), b.zero_grad();
     Tensor y = nn::conv2d(x, w, b, 1, 1);
     y.backward(Tensor::ones(y.shape()));
     out[k] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(), b.grad().to_vector()};
   }
   set_num_threads(saved);
+  set_thread_thresholds(true);
   for (size_t t = 0; t < 4; ++t) EXPECT_TRUE(AllClose(out[1][t], out[0][t], 1e-5, 1e-4)) << t;
 }
 
