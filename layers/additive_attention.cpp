@@ -26,7 +26,7 @@ namespace {
 
 // Below this much work (B S A products) one thread does the whole op: where a second thread
 // starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
-constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
+constexpr int64_t kMinWorkForThreads = int64_t{1} << 19;
 
 struct AdditiveSizes {
   int64_t B, S, A, D;

@@ -107,8 +107,8 @@ inline void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
 inline int batch_threads(const ConvGeometry& g) {
   const int nt = get_num_threads();
   if (nt <= 1 || g.B <= 1) return 1;
-  // The batch's multiply-adds: two threads from 4M on, as for one GEMM (autograd/simd/gemm.cpp).
-  if (thread_thresholds() && g.B * g.O * g.K() * g.N() < (int64_t{1} << 22)) return 1;
+  // The batch's multiply-adds: two threads from 8M on, as for one GEMM (autograd/simd/gemm.cpp).
+  if (thread_thresholds() && g.B * g.O * g.K() * g.N() < (int64_t{1} << 23)) return 1;
   return static_cast<int>(std::min<int64_t>(nt, g.B));
 }
 

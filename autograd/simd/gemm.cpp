@@ -106,12 +106,13 @@ struct Blocking<double> {
 };
 #endif
 
-// Each thread gets at least this many multiply-adds (M*N*K), so two threads start at 4M
-// (e.g. [64 x 128] x [128 x 512]). Measured with bench/bench_threads.cpp: a back-to-back
-// product gains from about 1M on, but when the worker is asleep (ops far apart) waking it
-// takes tens of microseconds and two threads pay only from about 4M (docs/benchmarks.md,
-// "Threads").
-constexpr int64_t kMinWorkPerThread = int64_t{1} << 21;
+// Each thread gets at least this many multiply-adds (M*N*K), so two threads start at 8M
+// (e.g. [128 x 256] x [256 x 256]). Measured with bench/bench_threads.cpp: a product run back
+// to back gains from about 1M on, but when the worker is asleep (ops far apart) waking it
+// takes tens of microseconds and two threads pay only from about 4-8M; in the tutorials'
+// small models (an LSTM step's [64 x 128] x [128 x 512] is 4M) two threads at 4M gained
+// nothing and burned a core (docs/benchmarks.md, "Threads").
+constexpr int64_t kMinWorkPerThread = int64_t{1} << 22;
 
 // A growable 64-byte-aligned scratch buffer, one per thread and type (the packed panels).
 template <typename T>
