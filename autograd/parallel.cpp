@@ -38,7 +38,12 @@ inline void cpu_relax() {
 std::chrono::microseconds spin_time() {
   static const std::chrono::microseconds t = [] {
     const char* e = std::getenv("ATTN_SPIN_US");
-    return std::chrono::microseconds(e ? std::max(0L, std::strtol(e, nullptr, 10)) : 50);
+    if (!e || !*e) return std::chrono::microseconds(50);
+    char* end = nullptr;
+    const long us = std::strtol(e, &end, 10);
+    ATTN_CHECK(*end == '\0' && us >= 0 && us <= 1000000, "ATTN_SPIN_US=\"", e,
+               "\": expected whole microseconds from 0 to 1000000");
+    return std::chrono::microseconds(us);
   }();
   return t;
 }
@@ -51,6 +56,12 @@ struct InTask {
   InTask() { t_in_task = true; }
   ~InTask() { t_in_task = was; }
 };
+
+// Every task on the calling thread, in order.
+void run_serially(int64_t count, TaskRef task) {
+  InTask mark;
+  for (int64_t i = 0; i < count; ++i) task(i);
+}
 
 int threads_from_environment() {
   if (const char* e = std::getenv("ATTN_THREADS"); e && *e) {
@@ -79,13 +90,13 @@ class Pool {
   void run(int64_t count, int nt, TaskRef task) {
     std::unique_lock<std::mutex> one_job(job_mutex_, std::try_to_lock);
     if (!one_job.owns_lock()) {  // another thread of the program is using the pool
-      serial(count, task);
+      run_serially(count, task);
       return;
     }
     if (size() != wanted_threads().load()) resize(wanted_threads().load());
     nt = static_cast<int>(std::min<int64_t>({int64_t{nt}, int64_t{size()}, count}));
     if (nt <= 1) {
-      serial(count, task);
+      run_serially(count, task);
       return;
     }
     const uint64_t g = generation_.load(std::memory_order_relaxed) + 1;
@@ -115,11 +126,6 @@ class Pool {
 
  private:
   static uint64_t tag(uint64_t g) { return (g & 0xffffffffu) << 32; }
-
-  static void serial(int64_t count, TaskRef task) {
-    InTask mark;
-    for (int64_t i = 0; i < count; ++i) task(i);
-  }
 
   // Takes tasks of job g until none is left (or the job is over).
   void take_tasks(uint64_t g) {
@@ -236,8 +242,7 @@ void parallel_tasks(int64_t count, int threads, TaskRef task) {
              " tasks, expected fewer than 2^31");
   const int nt = threads < 1 ? get_num_threads() : std::min(threads, get_num_threads());
   if (nt <= 1 || t_in_task || count == 1) {
-    InTask mark;
-    for (int64_t i = 0; i < count; ++i) task(i);
+    run_serially(count, task);
     return;
   }
   pool().run(count, nt, task);

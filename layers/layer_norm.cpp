@@ -28,8 +28,9 @@ namespace attn::nn {
 
 namespace {
 
-// Below this much work (elements) one thread does the whole op: where a second thread
-// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+// Below this much work (elements) one thread does the whole op: set from where a
+// second thread paid in bench/bench_threads.cpp and in whole training steps
+// (docs/benchmarks.md, "Threads").
 constexpr int64_t kMinWorkForThreads = int64_t{1} << 16;
 
 // Checks that x ends in normalized_shape and that weight/bias have that shape;

@@ -16,8 +16,9 @@ namespace attn::nn {
 
 namespace {
 
-// Below this much work (logits) one thread does the whole op: where a second thread
-// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+// Below this much work (logits) one thread does the whole op: set from where a
+// second thread paid in bench/bench_threads.cpp and in whole training steps
+// (docs/benchmarks.md, "Threads").
 constexpr int64_t kMinWorkForThreads = int64_t{1} << 20;
 
 // "[1,3]": the position of flat index p in a tensor of `shape`, for errors.

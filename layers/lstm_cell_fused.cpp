@@ -230,10 +230,11 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
   std::copy(c0.data(), c0.data() + BH, pcs);
   const real* pm = mask.defined() ? mask.data() : nullptr;
   // W_hh^T [H, 4H], once for all T steps.
-  std::vector<real> w_t(static_cast<size_t>(H * G));
+  Tensor w_t = Tensor::uninitialized({H, G});  // every element written below
   const real* pw = w_hh.data();
+  real* pwt = w_t.data();
   for (int64_t g = 0; g < G; ++g)
-    for (int64_t j = 0; j < H; ++j) w_t[j * G + g] = pw[g * H + j];
+    for (int64_t j = 0; j < H; ++j) pwt[j * G + g] = pw[g * H + j];
   for (int64_t s = 0; s < T; ++s) {
     const int64_t t = reverse ? T - 1 - s : s;
     step_forward(B, H, gx.data() + t * G, T * G, phs + s * BH, pcs + s * BH, w_t.data(), true,

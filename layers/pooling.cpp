@@ -75,8 +75,9 @@ PoolGeometry check_pool(const char* op, const Tensor& x, Size2 kernel, Size2 str
   return g;
 }
 
-// Below this much work (window reads) one thread does the whole op: where a second thread
-// starts to pay, measured by bench/bench_threads.cpp (docs/benchmarks.md, "Threads").
+// Below this much work (window reads) one thread does the whole op: set from where a
+// second thread paid in bench/bench_threads.cpp and in whole training steps
+// (docs/benchmarks.md, "Threads").
 constexpr int64_t kMinWorkForThreads = int64_t{1} << 18;
 
 Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {

@@ -5,6 +5,7 @@
 // so no window has a tie, where max has no derivative.
 #include "autograd/parallel.h"
 #include "gradcheck/gradcheck_case.h"
+#include "helpers/thread_scope.h"
 #include "layers/conv2d.h"
 #include "layers/conv_transpose2d.h"
 #include "layers/pooling.h"
@@ -31,13 +32,8 @@ auto conv_naive(nn::Size2 stride, nn::Size2 padding) {
 // conv2d on two threads (the images split between them, partial dW summed), whatever
 // ATTN_THREADS the test runs with.
 Tensor conv_two_threads(const X& x) {
-  const int saved = get_num_threads();
-  set_num_threads(2);
-  set_thread_thresholds(false);  // split the batch however small it is
-  Tensor y = nn::conv2d(x[0], x[1], x[2], 1, 1);
-  set_num_threads(saved);
-  set_thread_thresholds(true);
-  return y;
+  ThreadScope two(2);  // the batch split however small it is
+  return nn::conv2d(x[0], x[1], x[2], 1, 1);
 }
 
 // conv_transpose2d (GEMM + col2im) and its naive reference, with the row's x, weight, bias.
@@ -57,13 +53,8 @@ auto convt_naive(nn::Size2 stride, nn::Size2 padding, nn::Size2 output_padding =
 // conv_transpose2d with two threads set around the forward: the images split between them
 // in the forward and, since the node keeps the forward's thread count, in the backward too.
 Tensor convt_two_threads(const X& x) {
-  const int saved = get_num_threads();
-  set_num_threads(2);
-  set_thread_thresholds(false);  // split the batch however small it is
-  Tensor y = nn::conv_transpose2d(x[0], x[1], x[2], 2, 1);
-  set_num_threads(saved);
-  set_thread_thresholds(true);
-  return y;
+  ThreadScope two(2);  // the batch split however small it is
+  return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1);
 }
 
 // The ConvTranspose2d module's own forward, its parameters pointed at the row's inputs.

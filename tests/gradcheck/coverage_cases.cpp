@@ -20,6 +20,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/parallel.h"
 #include "gradcheck/gradcheck_case.h"
+#include "helpers/thread_scope.h"
 #include "layers/additive_attention.h"
 #include "layers/conv2d.h"
 #include "layers/conv_transpose2d.h"
@@ -34,27 +35,13 @@ namespace {
 
 using X = std::vector<Tensor>;
 
-// Runs a block with n threads, every op splitting its work whatever its size (the speed
-// thresholds off), and restores both after, even on a failure.
-struct ThreadCount {
-  int saved;
-  explicit ThreadCount(int n) : saved(get_num_threads()) {
-    set_num_threads(n);
-    set_thread_thresholds(n == 1);
-  }
-  ~ThreadCount() {
-    set_num_threads(saved);
-    set_thread_thresholds(true);
-  }
-};
-
 // ---- rows held at two threads --------------------------------------------------------
 
 class ThreadedGradcheck : public ::testing::TestWithParam<GradcheckCase> {};
 
 TEST_P(ThreadedGradcheck, MatchesCentralDifferencesOnTwoThreads) {
   const GradcheckCase& c = GetParam();
-  ThreadCount two(2);  // forward, backward and the differences alike
+  ThreadScope two(2);  // forward, backward and the differences alike
   ASSERT_EQ(get_num_threads(), 2);
   std::vector<Tensor> xs = make_inputs(c);
   GradcheckResult r = gradcheck(c.f, xs, c.options, c.name);
@@ -145,7 +132,7 @@ std::vector<GradcheckCase> cases() {
 ATTN_GRADCHECK_TABLE(cases());
 
 // ---- threaded loops: every op split over two threads -----------------------------------
-// ThreadCount turns the speed thresholds off, so these inputs, small enough for double,
+// ThreadScope turns the speed thresholds off, so these inputs, small enough for double,
 // take the threaded branch of each loop (the sizes also clear the thresholds of an earlier
 // version, noted per row).
 
@@ -153,7 +140,7 @@ ATTN_GRADCHECK_TABLE(cases());
 // sum(f(x) * R), on `threads` threads.
 std::vector<double> gradients(const std::function<Tensor(const X&)>& f, const X& inputs,
                               int threads) {
-  ThreadCount n(threads);
+  ThreadScope n(threads);
   X xs;
   for (const Tensor& x : inputs) {
     Tensor c = x.detach().clone();

@@ -12,6 +12,7 @@
 #include "autograd/parallel.h"
 #include "helpers/all_close.h"
 #include "helpers/errors.h"
+#include "helpers/thread_scope.h"
 #include "layers/conv2d.h"
 #include "layers/pooling.h"
 
@@ -19,6 +20,7 @@ namespace attn {
 namespace {
 
 using testing::AllClose;
+using testing::ThreadScope;
 
 // ---- im2col + GEMM == the seven-loop reference ---------------------------------------------
 
@@ -58,12 +60,10 @@ TEST_P(ConvVsNaive, ValuesAndGradientsAgree) {
   };
   std::vector<Tensor> ref = run(naive, x, w, b, Tensor());
   // On one thread the images go in order; on two they are split between the threads (each
-  // with its own column buffer and partial dW) once the work is large enough.
-  const int saved = get_num_threads();
+  // with its own column buffer and partial dW), however small the batch (ThreadScope).
   for (int threads : {1, 2}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
-    set_num_threads(threads);
-    set_thread_thresholds(threads == 1);  // two threads: split however small the batch
+    ThreadScope scope(threads);
     std::vector<Tensor> got = run(fast, x, w, b, ref[4]);
     // float32 sums of up to C kh kw (forward, dx) or B Ho Wo (dW) products of N(0,1)
     // numbers, in another order (the reference sums in double): rtol 1e-4, atol 1e-4.
@@ -75,8 +75,6 @@ TEST_P(ConvVsNaive, ValuesAndGradientsAgree) {
       EXPECT_TRUE(AllClose(got[3], ref[3], 1e-4, 1e-4)) << "db";
     }
   }
-  set_num_threads(saved);
-  set_thread_thresholds(true);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -96,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvShape{"narrowing_k3_pad1", 2, 8, 3, 9, 7, 3, 1, 1, true},
                       ConvShape{"narrowing_k3_nopad", 2, 6, 2, 7, 8, 3, 1, 0, true},
                       ConvShape{"narrowing_k2x3_pad1x0", 3, 5, 2, 6, 7, {2, 3}, 1, {1, 0}, true},
-                      // O K N >= 2^15: the batch runs over threads when there are several.
+                      // Batches of several images, split over the two threads.
                       ConvShape{"threaded_batch_b5", 5, 8, 16, 16, 16, 3, 1, 1, true},
                       ConvShape{"threaded_pointwise_b4", 4, 32, 16, 12, 12, 1, 1, 0, true}),
     [](const auto& info) { return info.param.name; });
@@ -107,18 +105,14 @@ TEST(Conv2d, OneAndTwoThreadsAgree) {
   manual_seed(11);
   Tensor x = Tensor::randn({6, 8, 12, 12}, true), w = Tensor::randn({16, 8, 3, 3}, true),
          b = Tensor::randn({16}, true);
-  const int saved = get_num_threads();
   std::vector<std::vector<real>> out[2];
   for (int k = 0; k < 2; ++k) {
-    set_num_threads(k + 1);
-    set_thread_thresholds(k == 0);
+    ThreadScope scope(k + 1);
     x.zero_grad(), w.zero_grad(), b.zero_grad();
     Tensor y = nn::conv2d(x, w, b, 1, 1);
     y.backward(Tensor::ones(y.shape()));
     out[k] = {y.to_vector(), x.grad().to_vector(), w.grad().to_vector(), b.grad().to_vector()};
   }
-  set_num_threads(saved);
-  set_thread_thresholds(true);
   for (size_t t = 0; t < 4; ++t) EXPECT_TRUE(AllClose(out[1][t], out[0][t], 1e-5, 1e-4)) << t;
 }
 

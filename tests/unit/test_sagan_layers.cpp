@@ -14,6 +14,7 @@
 #include "autograd/random.h"
 #include "helpers/all_close.h"
 #include "helpers/errors.h"
+#include "helpers/thread_scope.h"
 #include "layers/activation_modules.h"
 #include "layers/conv2d.h"
 #include "layers/conv_transpose2d.h"
@@ -25,6 +26,7 @@ namespace attn {
 namespace {
 
 using testing::AllClose;
+using testing::ThreadScope;
 
 // ---- ConvTranspose2d ----------------------------------------------------------------------
 
@@ -53,11 +55,9 @@ TEST_P(ConvTransposeVsNaive, ValuesAndGradientsAgreeOnOneAndTwoThreads) {
     return std::vector<Tensor>{y.detach(), x.grad(), w.grad(), b.defined() ? b.grad() : Tensor()};
   };
   const std::vector<Tensor> ref = run(true);
-  const int saved = get_num_threads();
   for (int threads : {1, 2}) {
     SCOPED_TRACE("threads " + std::to_string(threads));
-    set_num_threads(threads);
-    set_thread_thresholds(threads == 1);  // two threads: split however small the batch
+    ThreadScope scope(threads);  // two threads: the batch split however small it is
     const std::vector<Tensor> got = run(false);
     // float32 sums of up to C_in kh kw or B H W products of N(0,1) numbers, in another
     // order: rtol 1e-4, atol 1e-4.
@@ -69,8 +69,6 @@ TEST_P(ConvTransposeVsNaive, ValuesAndGradientsAgreeOnOneAndTwoThreads) {
       EXPECT_TRUE(AllClose(got[3], ref[3], 1e-4, 1e-4)) << "db";
     }
   }
-  set_num_threads(saved);
-  set_thread_thresholds(true);
 }
 
 INSTANTIATE_TEST_SUITE_P(
