@@ -15,6 +15,7 @@
 // Two row sums and one pass: no N x N Jacobian is ever formed.
 #include "layers/layer_norm.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "autograd/ops.h"
 #include "autograd/parallel.h"
 #include "autograd/profiler.h"
+#include "autograd/simd/vector_kernels.h"
 
 namespace attn::nn {
 
@@ -73,22 +75,21 @@ Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const T
   parallel_for(M, N, kMinWorkForThreads, [&](int64_t r_begin, int64_t r_end) {
     for (int64_t r = r_begin; r < r_end; ++r) {
       const real* xr = px + r * N;
-      // Statistics in double: a float sum of many values loses digits that the
-      // variance (a difference of nearby numbers) needs.
-      double mu = 0;
-      for (int64_t j = 0; j < N; ++j) mu += xr[j];
-      mu /= double(N);
-      double var = 0;
-      for (int64_t j = 0; j < N; ++j) var += (xr[j] - mu) * (xr[j] - mu);
-      var /= double(N);
-      const double rs = 1.0 / std::sqrt(var + eps);
-      rstd[r] = static_cast<real>(rs);
       real* hr = ph + r * N;
       real* yr = py + r * N;
-      for (int64_t j = 0; j < N; ++j) {
-        hr[j] = static_cast<real>((xr[j] - mu) * rs);
-        yr[j] = hr[j] * (pw ? pw[j] : real(1)) + (pb ? pb[j] : real(0));
-      }
+      // Two passes: the mean, then the variance from the centred values, so no
+      // difference of two large nearby sums (E[x^2] - mu^2) throws digits away.
+      const real mu = simd::sum(xr, N) / static_cast<real>(N);
+      simd::add_scalar(xr, -mu, hr, N);  // x - mu
+      const real var = simd::dot(hr, hr, N) / static_cast<real>(N);
+      const real rs = static_cast<real>(1.0 / std::sqrt(double(var) + eps));
+      rstd[r] = rs;
+      simd::mul_scalar(hr, rs, hr, N);  // x_hat
+      if (pw)
+        simd::mul(hr, pw, yr, N);
+      else
+        std::copy(hr, hr + N, yr);
+      if (pb) simd::add(yr, pb, yr, N);
     }
   });
 
@@ -107,19 +108,18 @@ Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const T
                     for (int64_t r = r_begin; r < r_end; ++r) {
                       const real* gr = pg + r * N;
                       const real* hr = ph + r * N;
-                      // sum_j dy_hat_j and sum_j dy_hat_j x_hat_j, with dy_hat = dy * gamma.
-                      double s1 = 0, s2 = 0;
-                      for (int64_t j = 0; j < N; ++j) {
-                        const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
-                        s1 += dyh;
-                        s2 += dyh * hr[j];
-                      }
-                      const double k = double(rstd[r]) / double(N);
                       real* dx = pgx + r * N;
-                      for (int64_t j = 0; j < N; ++j) {
-                        const double dyh = double(gr[j]) * (pw ? pw[j] : real(1));
-                        dx[j] = static_cast<real>(k * (double(N) * dyh - s1 - hr[j] * s2));
-                      }
+                      // dy_hat = dy * gamma, then its two row sums s1 and s2.
+                      if (pw)
+                        simd::mul(gr, pw, dx, N);
+                      else
+                        std::copy(gr, gr + N, dx);
+                      const real s1 = simd::sum(dx, N), s2 = simd::dot(dx, hr, N);
+                      // dx = k (N dy_hat - s1 - x_hat s2), k = rstd / N.
+                      const real k = rstd[r] / static_cast<real>(N);
+                      simd::mul_scalar(dx, k * static_cast<real>(N), dx, N);
+                      simd::add_scalar(dx, -k * s1, dx, N);
+                      simd::axpy(-k * s2, hr, dx, N);
                     }
                   });
                   std::vector<Tensor> grads{gx};
@@ -129,11 +129,12 @@ Tensor layer_norm(const Tensor& x, const Shape& S, const Tensor& weight, const T
                     Tensor gw = Tensor::zeros(S), gb = Tensor::zeros(S);
                     real* pgw = gw.data();
                     real* pgb = gb.data();
-                    for (int64_t r = 0; r < M; ++r)
-                      for (int64_t j = 0; j < N; ++j) {
-                        pgw[j] += pg[r * N + j] * ph[r * N + j];
-                        pgb[j] += pg[r * N + j];
-                      }
+                    for (int64_t r = 0; r < M; ++r) {
+                      const real* gr = pg + r * N;
+                      const real* hr = ph + r * N;
+                      for (int64_t j = 0; j < N; ++j) pgw[j] += gr[j] * hr[j];
+                      simd::add(pgb, gr, pgb, N);
+                    }
                     if (has_w) grads.push_back(gw);
                     if (has_b) grads.push_back(gb);
                   }
