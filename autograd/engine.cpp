@@ -18,6 +18,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops/elementwise.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
@@ -41,6 +42,15 @@ struct Engine {
     return {post.rbegin(), post.rend()};
   }
 
+  // acc += g, element by element.
+  static void add_in_place(Tensor& acc, const Tensor& g) {
+    real* pa = acc.data();
+    const real* pg = g.data();
+    parallel_elements(acc.numel(), [=](int64_t begin, int64_t end) {
+      simd::add(pa + begin, pg + begin, pa + begin, end - begin);
+    });
+  }
+
   // Adds g into a leaf's .grad. The first gradient is copied, not aliased:
   // a backward may hand the same tensor to two inputs.
   static void accumulate_leaf(TensorImpl* impl, const Tensor& g) {
@@ -53,8 +63,9 @@ struct Engine {
     }
     real* dst = impl->grad->storage->data.data();
     const real* src = g.data();
-    const int64_t n = g.numel();
-    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+    parallel_elements(g.numel(), [=](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) dst[i] += src[i];
+    });
   }
 
   static void run(const Tensor& root, const Tensor& seed, bool retain_graph) {
@@ -109,7 +120,7 @@ struct Engine {
           if (!acc.defined())
             acc = g;  // not copied: g may be shared, so the first sum below is out of place
           else if (acc.impl_ptr().use_count() == 1 && acc.impl()->storage.use_count() == 1)
-            simd::add(acc.data(), g.data(), acc.data(), acc.numel());  // only the slot sees it
+            add_in_place(acc, g);  // only the slot sees it
           else
             acc = add(acc, g);
         }

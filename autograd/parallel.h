@@ -76,4 +76,26 @@ void parallel_for(int64_t n, int64_t cost_per_item, int64_t min_work, Body&& bod
   parallel_tasks(ranges, nt, [&](int64_t r) { body(n * r / ranges, n * (r + 1) / ranges); });
 }
 
+// Element-wise loops (activations, arithmetic, their backwards, gradient sums, fills) split
+// from this many elements on. Set from whole training steps (docs/benchmarks.md, "Threads"):
+// from 2^17 to 2^19 the convolutional models' steps on 2 threads were 3-10% shorter than
+// with these loops on one thread, and the same within noise between the two; alone, in
+// bench/bench_threads.cpp ("relu", "batch_norm2d"), such a loop gains nothing at any size,
+// its arrays far from the cache, so the higher of the two.
+inline constexpr int64_t kMinElementsForThreads = int64_t{1} << 19;
+
+// body(begin, end) over [0, n) elements of an element-wise loop, on as many threads as the
+// size pays for (see parallel_for). Give body its pointers and scalars by value ([=]); each
+// range runs on its own copy of body. Without the copy, a float inside body (the slope of
+// leaky_relu) could be, as far as the compiler knows, the very float the loop writes through
+// its output pointer: it reloads it at every element and the loop is not vectorised
+// (measured: leaky_relu at 2 threads twice as slow as at 1).
+template <typename Body>
+void parallel_elements(int64_t n, const Body& body) {
+  parallel_for(n, 1, kMinElementsForThreads, [&body](int64_t begin, int64_t end) {
+    Body own = body;
+    own(begin, end);
+  });
+}
+
 }  // namespace attn

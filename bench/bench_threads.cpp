@@ -14,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <thread>
@@ -23,6 +24,7 @@
 #include "autograd/parallel.h"
 #include "autograd/simd/gemm.h"
 #include "layers/additive_attention.h"
+#include "layers/batch_norm.h"
 #include "layers/layer_norm.h"
 #include "layers/losses.h"
 #include "layers/pooling.h"
@@ -57,6 +59,20 @@ std::vector<Case> cases() {
          Tensor x = Tensor::randn({m, 256}, true), w = Tensor::ones({256}, true),
                 b = Tensor::zeros({256}, true);
          return step([=] { return nn::layer_norm(x, {256}, w, b); });
+       }},
+      // element-wise: parallel.h's kMinElementsForThreads counts elements
+      {"relu", 1,
+       [](int64_t n) {
+         Tensor x = Tensor::randn({n}, true);
+         return step([=] { return attn::relu(x); });
+       }},
+      // 16 channels of a batch of 4 maps: batch_norm.cpp splits channels, its unit is elements
+      {"batch_norm2d", 1,
+       [](int64_t n) {
+         const int64_t side = std::max<int64_t>(1, static_cast<int64_t>(std::sqrt(n / 64.0)));
+         Tensor x = Tensor::randn({4, 16, side, side}, true), w = Tensor::ones({16}, true),
+                b = Tensor::zeros({16}, true), mean = Tensor::zeros({16}), var = Tensor::ones({16});
+         return step([=] { return nn::batch_norm2d(x, mean, var, w, b, true); });
        }},
       // rows of 512 classes: losses.cpp's unit is logits
       {"cross_entropy", 512,

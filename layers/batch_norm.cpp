@@ -19,6 +19,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "autograd/ops.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
@@ -87,18 +88,22 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
     // Each row (one image's channel c, S values) is summed with the SIMD kernels; the rows'
     // sums meet in double. The variance takes a second pass over x - mu (kept in x_hat for
     // now), not E[x^2] - mu^2, which loses everything when |mu| >> std.
-    for (int64_t c = 0; c < d.C; ++c) {
-      double s = 0;
-      for (int64_t b = 0; b < d.B; ++b) s += simd::sum(px + (b * d.C + c) * d.S, d.S);
-      mu[size_t(c)] = s / double(n);
-      double v = 0;
-      for (int64_t b = 0; b < d.B; ++b) {
-        const int64_t off = (b * d.C + c) * d.S;
-        simd::add_scalar(px + off, static_cast<real>(-mu[size_t(c)]), ph + off, d.S);
-        v += simd::dot(ph + off, ph + off, d.S);
+    // Channels are independent: on threads, each channel's sums stay on one thread, in the
+    // same order, so the result does not depend on the thread count.
+    parallel_for(d.C, n, kMinElementsForThreads, [&](int64_t c_begin, int64_t c_end) {
+      for (int64_t c = c_begin; c < c_end; ++c) {
+        double s = 0;
+        for (int64_t b = 0; b < d.B; ++b) s += simd::sum(px + (b * d.C + c) * d.S, d.S);
+        mu[size_t(c)] = s / double(n);
+        double v = 0;
+        for (int64_t b = 0; b < d.B; ++b) {
+          const int64_t off = (b * d.C + c) * d.S;
+          simd::add_scalar(px + off, static_cast<real>(-mu[size_t(c)]), ph + off, d.S);
+          v += simd::dot(ph + off, ph + off, d.S);
+        }
+        var[size_t(c)] = v / double(n);
       }
-      var[size_t(c)] = v / double(n);
-    }
+    });
     update_running(running_mean, running_var, mu, var, n, momentum);
   } else {
     for (int64_t c = 0; c < d.C; ++c) {
@@ -116,15 +121,17 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
   // x_hat = (x - mu) rstd, y = x_hat gamma + beta, row by row.
   const real* pw = weight.defined() ? weight.data() : nullptr;
   const real* pb = bias.defined() ? bias.data() : nullptr;
-  for (int64_t b = 0; b < d.B; ++b)
-    for (int64_t c = 0; c < d.C; ++c) {
-      const int64_t off = (b * d.C + c) * d.S;
-      const real g = pw ? pw[c] : real(1), be = pb ? pb[c] : real(0);
-      simd::mul_scalar(ph + off, rstd[size_t(c)], ph + off, d.S);
-      real* yr = py + off;
-      const real* hr = ph + off;
-      for (int64_t k = 0; k < d.S; ++k) yr[k] = hr[k] * g + be;
-    }
+  parallel_for(d.C, n, kMinElementsForThreads, [&](int64_t c_begin, int64_t c_end) {
+    for (int64_t c = c_begin; c < c_end; ++c)
+      for (int64_t b = 0; b < d.B; ++b) {
+        const int64_t off = (b * d.C + c) * d.S;
+        const real g = pw ? pw[c] : real(1), be = pb ? pb[c] : real(0);
+        simd::mul_scalar(ph + off, rstd[size_t(c)], ph + off, d.S);
+        real* yr = py + off;
+        const real* hr = ph + off;
+        for (int64_t k = 0; k < d.S; ++k) yr[k] = hr[k] * g + be;
+      }
+  });
 
   std::vector<Tensor> inputs{x};
   if (weight.defined()) inputs.push_back(weight);
@@ -139,28 +146,30 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& running_mean, const Tensor& r
         Tensor gx = Tensor::uninitialized(gy.shape());
         real* pgx = gx.data();
         std::vector<double> sum_dy(size_t(d.C), 0.0), sum_dy_xhat(size_t(d.C), 0.0);
-        for (int64_t b = 0; b < d.B; ++b)
-          for (int64_t c = 0; c < d.C; ++c) {
-            const int64_t off = (b * d.C + c) * d.S;
-            sum_dy[size_t(c)] += simd::sum(pg + off, d.S);
-            sum_dy_xhat[size_t(c)] += simd::dot(pg + off, ph + off, d.S);
+        parallel_for(d.C, 2 * n, kMinElementsForThreads, [&](int64_t c_begin, int64_t c_end) {
+          for (int64_t c = c_begin; c < c_end; ++c) {
+            for (int64_t b = 0; b < d.B; ++b) {
+              const int64_t off = (b * d.C + c) * d.S;
+              sum_dy[size_t(c)] += simd::sum(pg + off, d.S);
+              sum_dy_xhat[size_t(c)] += simd::dot(pg + off, ph + off, d.S);
+            }
+            // dx = (rstd / n)(n dy_hat - sum dy_hat - x_hat sum dy_hat x_hat) with dy_hat = g dy
+            // (gamma is per channel, so sum dy_hat = g sum dy): dx = a dy + b0 + b1 x_hat.
+            const double g = pw ? pw[c] : 1.0, r = rstd[size_t(c)];
+            const real a = static_cast<real>(g * r);
+            const real b0 =
+                training ? static_cast<real>(-g * r * sum_dy[size_t(c)] / double(n)) : 0;
+            const real b1 =
+                training ? static_cast<real>(-g * r * sum_dy_xhat[size_t(c)] / double(n)) : 0;
+            for (int64_t b = 0; b < d.B; ++b) {
+              const int64_t off = (b * d.C + c) * d.S;
+              const real* gr = pg + off;
+              const real* hr = ph + off;
+              real* out = pgx + off;
+              for (int64_t k = 0; k < d.S; ++k) out[k] = a * gr[k] + b0 + b1 * hr[k];
+            }
           }
-        for (int64_t c = 0; c < d.C; ++c) {
-          // dx = (rstd / n)(n dy_hat - sum dy_hat - x_hat sum dy_hat x_hat) with dy_hat = g dy
-          // (gamma is per channel, so sum dy_hat = g sum dy): dx = a dy + b0 + b1 x_hat.
-          const double g = pw ? pw[c] : 1.0, r = rstd[size_t(c)];
-          const real a = static_cast<real>(g * r);
-          const real b0 = training ? static_cast<real>(-g * r * sum_dy[size_t(c)] / double(n)) : 0;
-          const real b1 =
-              training ? static_cast<real>(-g * r * sum_dy_xhat[size_t(c)] / double(n)) : 0;
-          for (int64_t b = 0; b < d.B; ++b) {
-            const int64_t off = (b * d.C + c) * d.S;
-            const real* gr = pg + off;
-            const real* hr = ph + off;
-            real* out = pgx + off;
-            for (int64_t k = 0; k < d.S; ++k) out[k] = a * gr[k] + b0 + b1 * hr[k];
-          }
-        }
+        });
         std::vector<Tensor> grads{gx};
         if (has_w) {
           Tensor gw = Tensor::uninitialized({d.C});

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,8 +87,9 @@ Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stri
   Tensor y = Tensor::uninitialized({x.size(0), x.size(1), g.Ho, g.Wo});  // one write per output
   const int64_t HW = g.H * g.W, N = g.Ho * g.Wo;
   // The argmax of each output, an index into its plane; int32 halves the memory (a plane
-  // never holds 2^31 pixels).
-  std::vector<int32_t> arg(g.P * N);
+  // never holds 2^31 pixels). Not zero-filled: the loop below writes every entry, on as
+  // many threads as it runs on.
+  std::shared_ptr<int32_t[]> arg(new int32_t[static_cast<size_t>(g.P * N)]);
   const real* px = x.data();
   real* py = y.data();
   // 2x2 windows side by side (the captioner's pooling, the common case) take a loop with
@@ -98,7 +100,7 @@ Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stri
     for (int64_t p = p_begin; p < p_end; ++p) {
       const real* xp = px + p * HW;
       real* yp = py + p * N;
-      int32_t* ap = arg.data() + p * N;
+      int32_t* ap = arg.get() + p * N;
       if (two_by_two) {
         for (int64_t i = 0; i < g.Ho; ++i)
           for (int64_t j = 0; j < g.Wo; ++j) {
@@ -138,13 +140,16 @@ Tensor max_pool2d_impl(const char* op, const Tensor& x, Size2 kernel, Size2 stri
     }
   });
   return record("max_pool2d", y, {x},
-                [g, HW, N, arg = std::move(arg), shape = x.shape()](const Tensor& gy) {
-                  Tensor gx = Tensor::zeros(shape);
+                [g, HW, N, arg, shape = x.shape()](const Tensor& gy) {
+                  // Each plane zeroed by the thread that then scatters into it.
+                  Tensor gx = Tensor::uninitialized(shape);
                   const real* pg = gy.data();
                   real* pgx = gx.data();
-                  parallel_for(g.P, N, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
-                    for (int64_t p = p_begin; p < p_end; ++p)
+                  parallel_for(g.P, HW, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+                    for (int64_t p = p_begin; p < p_end; ++p) {
+                      std::fill(pgx + p * HW, pgx + (p + 1) * HW, real(0));
                       for (int64_t n = 0; n < N; ++n) pgx[p * HW + arg[p * N + n]] += pg[p * N + n];
+                    }
                   });
                   return std::vector<Tensor>{gx};
                 });
@@ -196,10 +201,12 @@ Tensor avg_pool_windows(const char* op, const Tensor& x, int64_t Ho, int64_t Wo,
   return record(op, y, {x},
                 [P, H, W, Ho, Wo, window, inv_div = std::move(inv_div)](const Tensor& gy) {
                   const int64_t HW = H * W, N = Ho * Wo;
-                  Tensor gx = Tensor::zeros({gy.size(0), gy.size(1), H, W});
+                  // Each plane zeroed by the thread that then adds into it.
+                  Tensor gx = Tensor::uninitialized({gy.size(0), gy.size(1), H, W});
                   const real* pg = gy.data();
                   real* pgx = gx.data();
                   parallel_for(P, HW, kMinWorkForThreads, [&](int64_t p_begin, int64_t p_end) {
+                    std::fill(pgx + p_begin * HW, pgx + p_end * HW, real(0));
                     for (int64_t p = p_begin; p < p_end; ++p)
                       for (int64_t i = 0; i < Ho; ++i)
                         for (int64_t j = 0; j < Wo; ++j) {

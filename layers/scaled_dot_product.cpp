@@ -52,6 +52,19 @@ namespace {
 // (docs/benchmarks.md, "Threads").
 constexpr int64_t kMinWorkForThreads = int64_t{1} << 20;
 
+// The products of different batch items are independent. Above this many multiply-adds in
+// all (the GEMM's own rule: two threads from 8M), the items run as tasks, each item's
+// products then on one thread; below, one after another. A batch of many small products
+// (SAGAN's 64 maps of 196 x 196 scores) would otherwise never reach a second thread.
+constexpr int64_t kMinProductWorkForThreads = int64_t{1} << 23;
+
+template <typename Body>
+void for_each_item(int64_t B, int64_t macs_per_item, Body&& body) {
+  parallel_for(B, macs_per_item, kMinProductWorkForThreads, [&](int64_t b_begin, int64_t b_end) {
+    for (int64_t b = b_begin; b < b_end; ++b) body(b);
+  });
+}
+
 constexpr real kNegInf = -std::numeric_limits<real>::infinity();
 
 // Where head h of batch item b of an operand lives: its element (row, col) is at
@@ -137,9 +150,10 @@ Sizes check_heads(const char* op, const Tensor& q, const Tensor& k, const Tensor
 void scores_softmax(const Sizes& z, real c, const Layout<const real*>& q,
                     const Layout<const real*>& k, const AttentionMask& m, real* P) {
   const int64_t TS = z.T * z.S;
-  for (int64_t b = 0; b < z.B; ++b)
+  for_each_item(z.B, z.H * TS * z.d, [&](int64_t b) {
     simd::gemm_batched<real>(z.H, false, true, z.T, z.S, z.d, c, q.at(b), q.ld, q.sh, k.at(b), k.ld,
                              k.sh, real(0), P + b * z.H * TS, z.S, TS);
+  });
   const real* kp = m.key_padding.defined() ? m.key_padding.data() : nullptr;
   const real* am = m.attn.defined() ? m.attn.data() : nullptr;
   const bool additive = m.attn_additive, causal = m.causal;
@@ -179,15 +193,15 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
     return Layout<const real*>{t.data(), l.sb, l.sh, l.ld};
   };
   const int64_t TS = z.T * z.S;
-  Tensor P = Tensor::empty({z.B, z.H, z.T, z.S});
+  Tensor P = Tensor::uninitialized({z.B, z.H, z.T, z.S});
   scores_softmax(z, c, view(Q, lq), view(K, lk), mask, P.data());
 
   // Dropout on the weights: the mask is drawn exactly as nn::dropout draws it (same order,
   // same test), so a seeded run of the composed reference sees the same zeros.
   Tensor M, Pd = P;
   if (dropout_p > 0) {
-    M = Tensor::empty(P.shape());
-    Pd = Tensor::empty(P.shape());
+    M = Tensor::uninitialized(P.shape());
+    Pd = Tensor::uninitialized(P.shape());
     const real keep = static_cast<real>(1.0 / (1.0 - dropout_p));
     auto& gen = global_generator();
     real* pm = M.data();
@@ -196,11 +210,12 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
   }
 
   // O = P' V
-  Tensor O = Tensor::empty(out_shape);
-  for (int64_t b = 0; b < z.B; ++b)
+  Tensor O = Tensor::uninitialized(out_shape);
+  for_each_item(z.B, z.H * TS * z.dv, [&](int64_t b) {
     simd::gemm_batched<real>(z.H, false, false, z.T, z.dv, z.S, real(1), Pd.data() + b * z.H * TS,
                              z.S, TS, V.data() + b * lv.sb, lv.ld, lv.sh, real(0),
                              O.data() + b * lo.sb, lo.ld, lo.sh);
+  });
 
   Tensor weights = dropout_p > 0 ? Pd : P;
   auto outs = record_multi(
@@ -213,18 +228,20 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
         // weights fed nothing, the engine passes dW = 0: then it is not added.
         const real* pdw = g[1].data();
         const bool has_dw = std::any_of(pdw, pdw + g[1].numel(), [](real x) { return x != 0; });
-        Tensor dZ = has_dw ? g[1].clone() : Tensor::empty(g[1].shape());
+        Tensor dZ = has_dw ? g[1].clone() : Tensor::uninitialized(g[1].shape());
         real* pz = dZ.data();
-        for (int64_t b = 0; b < z.B; ++b)
+        for_each_item(z.B, z.H * TS * z.dv, [&](int64_t b) {
           simd::gemm_batched<real>(z.H, false, true, z.T, z.S, z.dv, real(1), dO.data() + b * lo.sb,
                                    lo.ld, lo.sh, V.data() + b * lv.sb, lv.ld, lv.sh,
                                    has_dw ? real(1) : real(0), pz + b * z.H * TS, z.S, TS);
+        });
         // dV = P'^T dO
-        Tensor dV = Tensor::empty(V.shape());
-        for (int64_t b = 0; b < z.B; ++b)
+        Tensor dV = Tensor::uninitialized(V.shape());
+        for_each_item(z.B, z.H * TS * z.dv, [&](int64_t b) {
           simd::gemm_batched<real>(z.H, true, false, z.S, z.dv, z.T, real(1),
                                    Pd.data() + b * z.H * TS, z.S, TS, dO.data() + b * lo.sb, lo.ld,
                                    lo.sh, real(0), dV.data() + b * lv.sb, lv.ld, lv.sh);
+        });
         // dP = dP' * M / (1 - p)  (M already holds 0 or 1 / (1 - p))
         if (M.defined()) simd::mul(pz, M.data(), pz, dZ.numel());
         // dZ = P .* (dP - rowsum(dP .* P)), row by row, in place
@@ -239,15 +256,15 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
           }
         });
         // dQ = c dZ K,  dK = c dZ^T Q
-        Tensor dQ = Tensor::empty(Q.shape()), dK = Tensor::empty(K.shape());
-        for (int64_t b = 0; b < z.B; ++b) {
+        Tensor dQ = Tensor::uninitialized(Q.shape()), dK = Tensor::uninitialized(K.shape());
+        for_each_item(z.B, 2 * z.H * TS * z.d, [&](int64_t b) {
           simd::gemm_batched<real>(z.H, false, false, z.T, z.d, z.S, c, pz + b * z.H * TS, z.S, TS,
                                    K.data() + b * lk.sb, lk.ld, lk.sh, real(0),
                                    dQ.data() + b * lq.sb, lq.ld, lq.sh);
           simd::gemm_batched<real>(z.H, true, false, z.S, z.d, z.T, c, pz + b * z.H * TS, z.S, TS,
                                    Q.data() + b * lq.sb, lq.ld, lq.sh, real(0),
                                    dK.data() + b * lk.sb, lk.ld, lk.sh);
-        }
+        });
         return std::vector<Tensor>{dQ, dK, dV};
       });
   return {outs[0], outs[1]};

@@ -9,6 +9,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 
 namespace attn::nn {
@@ -24,28 +25,32 @@ Tensor upsample_nearest2d(const Tensor& x, int64_t s) {
   Tensor y = Tensor::uninitialized({x.size(0), x.size(1), Hs, Ws});  // every element written
   const real* px = x.data();
   real* py = y.data();
-  for (int64_t p = 0; p < planes; ++p)
-    for (int64_t i = 0; i < H; ++i) {
-      const real* src = px + (p * H + i) * W;
-      real* first = py + (p * Hs + i * s) * Ws;  // output row i s
-      for (int64_t j = 0; j < W; ++j) std::fill(first + j * s, first + (j + 1) * s, src[j]);
-      for (int64_t di = 1; di < s; ++di) std::memcpy(first + di * Ws, first, sizeof(real) * Ws);
-    }
+  parallel_for(planes, Hs * Ws, kMinElementsForThreads, [&](int64_t p_begin, int64_t p_end) {
+    for (int64_t p = p_begin; p < p_end; ++p)
+      for (int64_t i = 0; i < H; ++i) {
+        const real* src = px + (p * H + i) * W;
+        real* first = py + (p * Hs + i * s) * Ws;  // output row i s
+        for (int64_t j = 0; j < W; ++j) std::fill(first + j * s, first + (j + 1) * s, src[j]);
+        for (int64_t di = 1; di < s; ++di) std::memcpy(first + di * Ws, first, sizeof(real) * Ws);
+      }
+  });
   return record("upsample_nearest2d", y, {x}, [s, x_shape = x.shape()](const Tensor& gy) {
     const int64_t planes = x_shape[0] * x_shape[1], H = x_shape[2], W = x_shape[3];
     const int64_t Ws = W * s;
     Tensor gx = Tensor::zeros(x_shape);
     const real* pg = gy.data();
     real* pd = gx.data();
-    for (int64_t p = 0; p < planes; ++p)
-      for (int64_t i = 0; i < H; ++i) {
-        real* d = pd + (p * H + i) * W;
-        for (int64_t di = 0; di < s; ++di) {  // the s rows of block row i
-          const real* row = pg + (p * H * s + i * s + di) * Ws;
-          for (int64_t j = 0; j < W; ++j)
-            for (int64_t dj = 0; dj < s; ++dj) d[j] += row[j * s + dj];
+    parallel_for(planes, H * s * Ws, kMinElementsForThreads, [&](int64_t p_begin, int64_t p_end) {
+      for (int64_t p = p_begin; p < p_end; ++p)
+        for (int64_t i = 0; i < H; ++i) {
+          real* d = pd + (p * H + i) * W;
+          for (int64_t di = 0; di < s; ++di) {  // the s rows of block row i
+            const real* row = pg + (p * H * s + i * s + di) * Ws;
+            for (int64_t j = 0; j < W; ++j)
+              for (int64_t dj = 0; dj < s; ++dj) d[j] += row[j * s + dj];
+          }
         }
-      }
+    });
     return std::vector<Tensor>{gx};
   });
 }

@@ -10,6 +10,7 @@
 
 #include "autograd/error.h"
 #include "autograd/node.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 #include "autograd/simd/vector_kernels.h"
 
@@ -23,8 +24,9 @@ Tensor chain(const Tensor& g, F local) {
   Tensor gx = Tensor::uninitialized(g.shape());
   const real* pg = g.data();
   real* px = gx.data();
-  const int64_t n = g.numel();
-  for (int64_t i = 0; i < n; ++i) px[i] = pg[i] * local(i);
+  parallel_elements(g.numel(), [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) px[i] = pg[i] * local(i);
+  });
   return gx;
 }
 
@@ -39,7 +41,11 @@ Tensor empty_like_checked(const Tensor& x, const char* op) {
 Tensor tanh(const Tensor& x) {
   ATTN_PROFILE_OP("tanh");
   Tensor y = empty_like_checked(x, "tanh");
-  simd::tanh(x.data(), y.data(), x.numel());
+  const real* px = x.data();
+  real* py = y.data();
+  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
+    simd::tanh(px + begin, py + begin, end - begin);
+  });
   return record("tanh", y, {x}, [y = y.detach()](const Tensor& g) {
     const real* py = y.data();
     return std::vector<Tensor>{chain(g, [py](int64_t i) { return 1 - py[i] * py[i]; })};
@@ -50,7 +56,11 @@ Tensor tanh(const Tensor& x) {
 Tensor sigmoid(const Tensor& x) {
   ATTN_PROFILE_OP("sigmoid");
   Tensor y = empty_like_checked(x, "sigmoid");
-  simd::sigmoid(x.data(), y.data(), x.numel());
+  const real* px = x.data();
+  real* py = y.data();
+  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
+    simd::sigmoid(px + begin, py + begin, end - begin);
+  });
   return record("sigmoid", y, {x}, [y = y.detach()](const Tensor& g) {
     const real* py = y.data();
     return std::vector<Tensor>{chain(g, [py](int64_t i) { return py[i] * (1 - py[i]); })};
@@ -63,10 +73,18 @@ Tensor sigmoid(const Tensor& x) {
 Tensor relu(const Tensor& x) {
   ATTN_PROFILE_OP("relu");
   Tensor y = empty_like_checked(x, "relu");
-  simd::relu(x.data(), y.data(), x.numel());
+  const real* px = x.data();
+  real* py = y.data();
+  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
+    simd::relu(px + begin, py + begin, end - begin);
+  });
   return record("relu", y, {x}, [y = y.detach()](const Tensor& g) {
     Tensor gx = Tensor::uninitialized(g.shape());
-    simd::relu_backward(y.data(), g.data(), gx.data(), g.numel());
+    const real *py = y.data(), *pg = g.data();
+    real* pgx = gx.data();
+    parallel_elements(g.numel(), [=](int64_t begin, int64_t end) {
+      simd::relu_backward(py + begin, pg + begin, pgx + begin, end - begin);
+    });
     return std::vector<Tensor>{gx};
   });
 }
@@ -84,7 +102,9 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   const real* px = x.data();
   real* py = y.data();
   const int64_t n = x.numel();
-  for (int64_t i = 0; i < n; ++i) py[i] = px[i] > 0 ? px[i] : a * px[i];
+  parallel_elements(n, [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) py[i] = px[i] > 0 ? px[i] : a * px[i];
+  });
   return record("leaky_relu", y, {x}, [x = x.detach(), a](const Tensor& g) {
     const real* px = x.data();
     return std::vector<Tensor>{chain(g, [px, a](int64_t i) { return px[i] > 0 ? real(1) : a; })};
@@ -102,7 +122,10 @@ Tensor gelu(const Tensor& x) {
   real* py = y.data();
   const int64_t n = x.numel();
   const real inv_sqrt2 = real(1 / std::numbers::sqrt2);
-  for (int64_t i = 0; i < n; ++i) py[i] = real(0.5) * px[i] * (1 + std::erf(px[i] * inv_sqrt2));
+  parallel_elements(n, [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      py[i] = real(0.5) * px[i] * (1 + std::erf(px[i] * inv_sqrt2));
+  });
   return record("gelu", y, {x}, [x, inv_sqrt2](const Tensor& g) {
     const real* px = x.data();
     const real inv_sqrt_2pi = real(std::numbers::inv_sqrtpi / std::numbers::sqrt2);

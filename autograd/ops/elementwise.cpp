@@ -7,6 +7,7 @@
 #include "autograd/node.h"
 #include "autograd/ops/broadcast_loop.h"
 #include "autograd/ops/reduce.h"
+#include "autograd/parallel.h"
 #include "autograd/profiler.h"
 
 namespace attn {
@@ -23,10 +24,14 @@ Tensor map2(const char* op, const Tensor& a, const Tensor& b, F f) {
   real* po = out.data();
   const int64_t n = out.numel();
   if (a.shape() == b.shape()) {  // the common case: a flat loop the compiler vectorises
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    parallel_elements(n, [=](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
   } else if (b.numel() == 1) {
     const real s = pb[0];
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], s);
+    parallel_elements(n, [=](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], s);
+    });
   } else {
     detail::broadcast_rows<2>(
         out.shape(),
@@ -60,8 +65,9 @@ Tensor map1(const char* op, const Tensor& x, F f) {
   Tensor out = Tensor::uninitialized(x.shape());
   const real* px = x.data();
   real* po = out.data();
-  const int64_t n = x.numel();
-  for (int64_t i = 0; i < n; ++i) po[i] = f(px[i]);
+  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) po[i] = f(px[i]);
+  });
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include "gradcheck/gradcheck_case.h"
 #include "helpers/thread_scope.h"
 #include "layers/additive_attention.h"
+#include "layers/batch_norm.h"
 #include "layers/conv2d.h"
 #include "layers/conv_transpose2d.h"
 #include "layers/embedding.h"
@@ -29,6 +30,7 @@
 #include "layers/losses.h"
 #include "layers/pooling.h"
 #include "layers/scaled_dot_product.h"
+#include "layers/upsample.h"
 
 namespace attn::testing {
 namespace {
@@ -55,14 +57,42 @@ std::vector<GradcheckCase> threaded_cases() {
   GradcheckOptions linear;  // conv2d is linear in each input: a large step is exact
   linear.eps = 1e-3;
   return {
-      {"conv2d_threaded_dW_B3_C4_O8_12x12", {{3, 4, 12, 12}, {8, 4, 3, 3}, {8}},
-       [](const X& x) { return nn::conv2d(x[0], x[1], x[2], 1, 1); }, linear},
-      {"conv2d_threaded_dW_B2_no_bias_stride2", {{2, 4, 23, 23}, {8, 4, 3, 3}},
-       [](const X& x) { return nn::conv2d(x[0], x[1], Tensor(), 2, 1); }, linear},
+      {"conv2d_threaded_dW_B3_C4_O8_12x12",
+       {{3, 4, 12, 12}, {8, 4, 3, 3}, {8}},
+       [](const X& x) { return nn::conv2d(x[0], x[1], x[2], 1, 1); },
+       linear},
+      {"conv2d_threaded_dW_B2_no_bias_stride2",
+       {{2, 4, 23, 23}, {8, 4, 3, 3}},
+       [](const X& x) { return nn::conv2d(x[0], x[1], Tensor(), 2, 1); },
+       linear},
       // conv_transpose2d splits its images the same way: C_in (C_out kh kw) (H W) =
       // 16 * 128 * 16 = 2^15, 4x4 stride 2 padding 1 as a generator uses it.
-      {"conv_transpose2d_threaded_dW_B3_C16_O8_4x4_s2", {{3, 16, 4, 4}, {16, 8, 4, 4}, {8}},
-       [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); }, linear},
+      {"conv_transpose2d_threaded_dW_B3_C16_O8_4x4_s2",
+       {{3, 16, 4, 4}, {16, 8, 4, 4}, {8}},
+       [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); },
+       linear},
+      // Channels split between threads (statistics, normalisation and backward alike).
+      {"batch_norm2d_threaded_channels_B2_C3_4x5",
+       {{2, 3, 4, 5}, {3}, {3}},
+       [](const X& x) {
+         const Tensor mean = Tensor::zeros({3}), var = Tensor::ones({3});
+         return nn::batch_norm2d(x[0], mean, var, x[1], x[2], /*training=*/true);
+       }},
+      // Planes split between threads.
+      {"upsample_nearest2d_threaded_planes_B2_C3_3x4_s2",
+       {{2, 3, 3, 4}},
+       [](const X& x) { return nn::upsample_nearest2d(x[0], 2); },
+       linear},
+      // Element-wise loops split into ranges: activations, arithmetic (same shapes and a
+      // scalar), and the engine's sum of the two gradients x receives.
+      {"elementwise_threaded_ranges_37",
+       {{37}, {37}, {}},
+       [](const X& x) {
+         const Tensor a = leaky_relu(x[0], 0.2) * tanh(x[1]) + sigmoid(x[0]) / x[2];
+         return gelu(a) - relu(x[1]) * x[0];
+       },
+       {},
+       [](X& x) { make_positive(x[2]); }},
   };
 }
 INSTANTIATE_TEST_SUITE_P(Coverage, ThreadedGradcheck, ::testing::ValuesIn(threaded_cases()),
@@ -117,11 +147,12 @@ std::vector<GradcheckCase> cases() {
   const std::vector<Shape> qkv{{2, 2, 3, 4}, {2, 2, 5, 4}, {2, 2, 5, 3}};
   return {
       {"sdpa_fused_weights_feed_all_but_the_first", qkv, sdpa_all_weights_but_the_first<true>},
-      {"sdpa_composed_weights_feed_all_but_the_first", qkv,
-       sdpa_all_weights_but_the_first<false>},
+      {"sdpa_composed_weights_feed_all_but_the_first", qkv, sdpa_all_weights_but_the_first<false>},
       {"sdpa_fused_output_only", qkv, sdpa_output_only},
       {"sdpa_fused_late_weights_only", qkv, sdpa_late_weights_only},
-      {"embedding_padding_row_held_at_zero_V6_D3", {{6, 3}, {9}}, embedding_padding_row_constant,
+      {"embedding_padding_row_held_at_zero_V6_D3",
+       {{6, 3}, {9}},
+       embedding_padding_row_constant,
        {},
        [](X& x) {
          integer_values(x[1], 6);
@@ -170,34 +201,59 @@ struct ThresholdCase {
 TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
   const std::vector<ThresholdCase> rows = {
       // was: M * N >= 2^15
-      {"layer_norm", {{256, 160}, {160}, {160}},
+      {"layer_norm",
+       {{256, 160}, {160}, {160}},
        [](const X& x) { return nn::layer_norm(x[0], {160}, x[1], x[2]); }},
       // was: N * V >= 2^15
-      {"cross_entropy", {{300, 128}, {300}},
+      {"cross_entropy",
+       {{300, 128}, {300}},
        [](const X& x) { return nn::cross_entropy(x[0], x[1]); },
        [](X& x) { integer_values(x[1], 128); }},
       // was: B * H * T * S >= 2^16
-      {"sdpa_fused", {{2, 4, 64, 16}, {2, 4, 160, 16}, {2, 4, 160, 8}},
+      {"sdpa_fused",
+       {{2, 4, 64, 16}, {2, 4, 160, 16}, {2, 4, 160, 8}},
        [](const X& x) {
          const auto r = nn::scaled_dot_product_attention(x[0], x[1], x[2], {});
          return concat({reshape(r.output, {-1}), reshape(r.weights, {-1})}, 0);
        }},
       // was: B * S * A >= 2^16
-      {"additive_attention_fused", {{8, 64}, {8, 160, 64}, {64}, {8, 160, 6}},
+      {"additive_attention_fused",
+       {{8, 64}, {8, 160, 64}, {64}, {8, 160, 6}},
        [](const X& x) {
          const auto r = nn::additive_attention_fused(x[0], x[1], x[2], x[3]);
          return concat({reshape(r.output, {-1}), reshape(r.weights, {-1})}, 0);
        }},
       // was: planes * window >= 2^16
-      {"max_pool2d", {{4, 16, 32, 34}},
+      {"max_pool2d",
+       {{4, 16, 32, 34}},
        [](const X& x) { return nn::max_pool2d(x[0], 2); },
        [](X& x) { distinct_values(x[0]); }},
       {"avg_pool2d", {{4, 16, 32, 34}}, [](const X& x) { return nn::avg_pool2d(x[0], 3, 2, 1); }},
       // batch split between threads
-      {"conv2d", {{4, 8, 20, 20}, {16, 8, 3, 3}, {16}},
+      {"conv2d",
+       {{4, 8, 20, 20}, {16, 8, 3, 3}, {16}},
        [](const X& x) { return nn::conv2d(x[0], x[1], x[2], 1, 1); }},
-      {"conv_transpose2d", {{4, 32, 6, 6}, {32, 16, 4, 4}, {16}},
+      {"conv_transpose2d",
+       {{4, 32, 6, 6}, {32, 16, 4, 4}, {16}},
        [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); }},
+      // channels split between threads
+      {"batch_norm2d",
+       {{8, 16, 12, 12}, {16}, {16}},
+       [](const X& x) {
+         const Tensor mean = Tensor::zeros({16}), var = Tensor::ones({16});
+         return nn::batch_norm2d(x[0], mean, var, x[1], x[2], /*training=*/true);
+       }},
+      {"upsample_nearest2d",
+       {{4, 16, 12, 12}},
+       [](const X& x) { return nn::upsample_nearest2d(x[0], 2); }},
+      // element-wise ranges, and the engine's sums of gradients (x[0] feeds three ops)
+      {"elementwise",
+       {{3000}, {3000}, {}},
+       [](const X& x) {
+         const Tensor a = leaky_relu(x[0], 0.2) * tanh(x[1]) + sigmoid(x[0]) / x[2];
+         return gelu(a) - relu(x[1]) * exp(neg(x[0]));
+       },
+       [](X& x) { make_positive(x[2]); }},
   };
   for (const ThresholdCase& row : rows) {
     SCOPED_TRACE(row.name);
