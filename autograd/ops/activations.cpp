@@ -103,11 +103,16 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   real* py = y.data();
   const int64_t n = x.numel();
   parallel_elements(n, [=](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) py[i] = px[i] > 0 ? px[i] : a * px[i];
+    simd::leaky_relu(px + begin, a, py + begin, end - begin);
   });
   return record("leaky_relu", y, {x}, [x = x.detach(), a](const Tensor& g) {
-    const real* px = x.data();
-    return std::vector<Tensor>{chain(g, [px, a](int64_t i) { return px[i] > 0 ? real(1) : a; })};
+    Tensor gx = Tensor::uninitialized(g.shape());
+    const real *px = x.data(), *pg = g.data();
+    real* pgx = gx.data();
+    parallel_elements(g.numel(), [=](int64_t begin, int64_t end) {
+      simd::leaky_relu_backward(px + begin, pg + begin, a, pgx + begin, end - begin);
+    });
+    return std::vector<Tensor>{gx};
   });
 }
 

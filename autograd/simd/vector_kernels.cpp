@@ -258,6 +258,24 @@ void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
 }
 
 template <typename T>
+void leaky_relu(const T* x, T a, T* y, int64_t n) {
+  for_each<T>(n, [&](auto v, int64_t i) {
+    using V = decltype(v);
+    const V xv = V::load(x + i);
+    V::store(y + i, V::select_lt(V::zero(), xv, xv, V::broadcast(a) * xv));
+  });
+}
+
+template <typename T>
+void leaky_relu_backward(const T* x, const T* g, T a, T* gx, int64_t n) {
+  for_each<T>(n, [&](auto v, int64_t i) {
+    using V = decltype(v);
+    const V gv = V::load(g + i);
+    V::store(gx + i, V::select_lt(V::zero(), V::load(x + i), gv, V::broadcast(a) * gv));
+  });
+}
+
+template <typename T>
 void softmax_row(const T* x, T* y, int64_t n) {
   if (n <= 0) return;
   const T m = max(x, n);
@@ -277,22 +295,24 @@ void softmax_row(const T* x, T* y, int64_t n) {
   mul_scalar(y, T(1) / s, y, n);
 }
 
-#define ATTN_INSTANTIATE_VECTOR_KERNELS(T)               \
-  template void add<T>(const T*, const T*, T*, int64_t); \
-  template void sub<T>(const T*, const T*, T*, int64_t); \
-  template void mul<T>(const T*, const T*, T*, int64_t); \
-  template void div<T>(const T*, const T*, T*, int64_t); \
-  template void add_scalar<T>(const T*, T, T*, int64_t); \
-  template void mul_scalar<T>(const T*, T, T*, int64_t); \
-  template void axpy<T>(T, const T*, T*, int64_t);       \
-  template T sum<T>(const T*, int64_t);                  \
-  template T dot<T>(const T*, const T*, int64_t);        \
-  template T max<T>(const T*, int64_t);                  \
-  template void exp<T>(const T*, T*, int64_t);           \
-  template void tanh<T>(const T*, T*, int64_t);          \
-  template void sigmoid<T>(const T*, T*, int64_t);       \
-  template void relu<T>(const T*, T*, int64_t);          \
-  template void relu_backward<T>(const T*, const T*, T*, int64_t); \
+#define ATTN_INSTANTIATE_VECTOR_KERNELS(T)                                  \
+  template void add<T>(const T*, const T*, T*, int64_t);                    \
+  template void sub<T>(const T*, const T*, T*, int64_t);                    \
+  template void mul<T>(const T*, const T*, T*, int64_t);                    \
+  template void div<T>(const T*, const T*, T*, int64_t);                    \
+  template void add_scalar<T>(const T*, T, T*, int64_t);                    \
+  template void mul_scalar<T>(const T*, T, T*, int64_t);                    \
+  template void axpy<T>(T, const T*, T*, int64_t);                          \
+  template T sum<T>(const T*, int64_t);                                     \
+  template T dot<T>(const T*, const T*, int64_t);                           \
+  template T max<T>(const T*, int64_t);                                     \
+  template void exp<T>(const T*, T*, int64_t);                              \
+  template void tanh<T>(const T*, T*, int64_t);                             \
+  template void sigmoid<T>(const T*, T*, int64_t);                          \
+  template void relu<T>(const T*, T*, int64_t);                             \
+  template void relu_backward<T>(const T*, const T*, T*, int64_t);          \
+  template void leaky_relu<T>(const T*, T, T*, int64_t);                    \
+  template void leaky_relu_backward<T>(const T*, const T*, T, T*, int64_t); \
   template void softmax_row<T>(const T*, T*, int64_t);
 
 ATTN_INSTANTIATE_VECTOR_KERNELS(float)
@@ -366,6 +386,14 @@ void relu(const T* x, T* y, int64_t n) {
 template <typename T>
 void relu_backward(const T* y, const T* g, T* gx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) gx[i] = y[i] > T(0) ? g[i] : T(0);
+}
+template <typename T>
+void leaky_relu(const T* x, T a, T* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : a * x[i];
+}
+template <typename T>
+void leaky_relu_backward(const T* x, const T* g, T a, T* gx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gx[i] = x[i] > T(0) ? g[i] : a * g[i];
 }
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n) {

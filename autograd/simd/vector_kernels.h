@@ -56,6 +56,14 @@ void relu(const T* x, T* y, int64_t n);
 template <typename T>
 void relu_backward(const T* y, const T* g, T* gx, int64_t n);
 
+// y[i] = x[i] where x[i] > 0, else a x[i] (leaky_relu with slope a), and its gradient from
+// the input: gx[i] = g[i] where x[i] > 0, else a g[i]. A NaN x gives a NaN y (a x). gx may
+// be g.
+template <typename T>
+void leaky_relu(const T* x, T a, T* y, int64_t n);
+template <typename T>
+void leaky_relu_backward(const T* x, const T* g, T a, T* gx, int64_t n);
+
 // y = softmax(x) over one row of n: y[i] = exp(x[i] - m) / sum_j exp(x[j] - m), m = max x,
 // so that no exp overflows (the "stable" softmax). y may be x.
 template <typename T>
@@ -92,6 +100,10 @@ template <typename T>
 void relu(const T* x, T* y, int64_t n);
 template <typename T>
 void relu_backward(const T* y, const T* g, T* gx, int64_t n);
+template <typename T>
+void leaky_relu(const T* x, T a, T* y, int64_t n);
+template <typename T>
+void leaky_relu_backward(const T* x, const T* g, T a, T* gx, int64_t n);
 template <typename T>
 void softmax_row(const T* x, T* y, int64_t n);
 }  // namespace ref

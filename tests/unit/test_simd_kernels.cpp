@@ -230,6 +230,41 @@ TYPED_TEST(SimdKernels, ReluBackwardMatchesReference) {
   EXPECT_EQ(gx[5], inf);
 }
 
+// leaky_relu and its gradient (from the input) equal the plain loops exactly, in place
+// too, and keep NaN: a NaN x gives a NaN y and the slope's share of g.
+TYPED_TEST(SimdKernels, LeakyReluMatchesReference) {
+  using T = TypeParam;
+  const T a = T(0.2);
+  for (int64_t n : kSizes)
+    for (int off : kOffsets) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " offset=" + std::to_string(off));
+      Buf<T> x(n, off, -3, 3, 31), g(n, off, -2, 2, 32), got(n, off, 0, 1, 33),
+          want(n, off, 0, 1, 34);
+      leaky_relu(x.p, a, got.p, n);
+      ref::leaky_relu(x.p, a, want.p, n);
+      EXPECT_TRUE(close(got.p, want.p, n, [](int64_t) { return 0.0; }));
+      leaky_relu_backward(x.p, g.p, a, got.p, n);
+      ref::leaky_relu_backward(x.p, g.p, a, want.p, n);
+      EXPECT_TRUE(close(got.p, want.p, n, [](int64_t) { return 0.0; }));
+      leaky_relu_backward(x.p, g.p, a, g.p, n);  // in place
+      EXPECT_TRUE(close(g.p, want.p, n, [](int64_t) { return 0.0; }));
+    }
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  const T x[] = {T(0), T(-1), nan, T(2)};
+  const T g[] = {T(5), T(5), T(5), T(5)};
+  T y[4], gx[4];
+  leaky_relu(x, a, y, 4);
+  leaky_relu_backward(x, g, a, gx, 4);
+  EXPECT_EQ(y[0], T(0));
+  EXPECT_EQ(y[1], -a);
+  EXPECT_TRUE(std::isnan(y[2]));
+  EXPECT_EQ(y[3], T(2));
+  EXPECT_EQ(gx[0], a * T(5));  // the slope at the kink, as PyTorch
+  EXPECT_EQ(gx[1], a * T(5));
+  EXPECT_EQ(gx[2], a * T(5));
+  EXPECT_EQ(gx[3], T(5));
+}
+
 TYPED_TEST(SimdKernels, ExpEdgeValues) {
   using T = TypeParam;
   const T inf = std::numeric_limits<T>::infinity();
