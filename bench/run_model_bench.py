@@ -3,6 +3,7 @@
 
 usage: /usr/bin/python3 bench/run_model_bench.py [--build DIR] [--threads 1 2] [--repeat R]
                                                  [--steps N] [--model NAME ...]
+                                                 [--glibc-defaults]
 
 For each thread count and model it runs, one after the other and each in its own process
 under /usr/bin/time -v, our DIR/bin/bench_models --model NAME and PyTorch on the same model
@@ -15,6 +16,16 @@ the R runs of each run's median step), by the wall clock and by CPU time, their 
 median of the R per-run ratios: ours / PyTorch's, < 1 means ours is faster) and the peak
 resident memory of each process ("Maximum resident set size", the largest over the runs).
 On a machine that other programs load, the CPU-time ratio on 1 thread is the steadier one.
+
+Both processes run with glibc's malloc told to keep what it frees (GLIBC_TUNABLES: trim and
+mmap thresholds of 2 GB). By default glibc hands each freed buffer of 128 KiB or more back
+to the system and the next step page-faults it in again: attnlab caches its buffers itself
+(autograd/storage.cpp), PyTorch's CPU allocator does not, and on a virtual machine the page
+faults made PyTorch's step vary up to 5x from run to run (captioner_attention on AVX2, seven
+runs: 131-683 ms with glibc's defaults; 137-139 ms in three with the thresholds raised).
+CPU performance guides (Intel's extension for PyTorch, AMD's ZenDNN) recommend a caching
+allocator (jemalloc, tcmalloc) in its place; these settings are the nearest glibc offers.
+--glibc-defaults runs both with glibc's defaults instead.
 Run it with Debian's /usr/bin/python3 (the one that has torch); the script only starts
 processes, so the interpreter does not matter for itself.
 """
@@ -79,10 +90,10 @@ def main():
     ap.add_argument("--repeat", type=int, default=1, help="runs of each pair (default 1)")
     ap.add_argument("--steps", type=int, default=20, help="timed steps of each (default 20)")
     ap.add_argument("--model", nargs="+", default=MODELS, choices=MODELS)
-    ap.add_argument("--keep-memory", action="store_true",
-                    help="run both with glibc malloc keeping freed memory (GLIBC_TUNABLES: "
-                         "trim and mmap thresholds 2 GB), so big tensors reuse mapped pages "
-                         "instead of page-faulting fresh ones at every step")
+    ap.add_argument("--glibc-defaults", action="store_true",
+                    help="run both with glibc malloc's default thresholds, so that freed big "
+                         "buffers go back to the system and page-fault in again at the next "
+                         "step (the default keeps them; see above)")
     a = ap.parse_args()
     ours_bin = os.path.join(os.path.abspath(a.build), "bin", "bench_models")
     if not os.access(ours_bin, os.X_OK):
@@ -91,7 +102,7 @@ def main():
     rows = []
     for threads in a.threads:
         env = dict(os.environ, OMP_NUM_THREADS=str(threads), ATTN_THREADS=str(threads))
-        if a.keep_memory:
+        if not a.glibc_defaults:
             env["GLIBC_TUNABLES"] = ("glibc.malloc.trim_threshold=2000000000:"
                                      "glibc.malloc.mmap_threshold=2000000000")
         for name in a.model:
