@@ -159,12 +159,10 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const ConvGeometry gt = transposed_geometry(g);
     std::vector<real> w_flip = transposed ? flipped_weight(g, pw) : std::vector<real>();
     const int64_t dcol_size = transposed ? gt.K() * gt.N() : K * N;
-    // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW
-    // (thread 0 adds straight into gw).
+    // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW.
     std::vector<Tensor> cols = scratch(pointwise || !need_w ? 0 : nt, K * N);
     std::vector<Tensor> dcols = scratch(pointwise || !need_x ? 0 : nt, dcol_size);
-    std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
-    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(O * K, real(0));
+    WeightGradient dW(need_w ? nt : 0, O, K);
     if (need_x || need_w)
       for_each_image(nt, g.B, [&](int64_t b, int t) {
         const real* gyb = pg + b * O * N;  // dy_b [O, N]
@@ -175,9 +173,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
             im2col(g, xb, cols[t].data());
             col = cols[t].data();
           }
-          real* dw = t == 0 ? gw.data() : gw_part[t].data();
-          // dW += dy_b col_b^T: [O, N] x [N, K], accumulated (beta = 1).
-          simd::gemm<real>(false, true, O, K, N, real(1), gyb, N, col, N, real(1), dw, K);
+          dW.add_image(t, col, gyb, N);  // dW += dy_b col_b^T: [O, N] x [N, K]
         }
         if (need_x) {
           real* dxb = gx.data() + b * g.C * g.H * g.W;
@@ -198,10 +194,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           }
         }
       });
-    for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) {
-      real* dw = gw.data();
-      for (int64_t i = 0; i < O * K; ++i) dw[i] += gw_part[t][i];
-    }
+    if (need_w) dW.sum_into(gw.data());
     std::vector<Tensor> grads{gx, gw};
     if (bias.defined()) {
       Tensor gb;

@@ -126,8 +126,7 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
         Tensor gx = need_x ? Tensor::uninitialized(x.shape()) : Tensor();  // each gemm writes all
         Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
         std::vector<Tensor> cols = scratch(pointwise || !(need_x || need_w) ? 0 : nt, K * N);
-        std::vector<std::vector<real>> gw_part(need_w ? nt : 0);
-        for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) gw_part[t].assign(C_in * K, 0);
+        WeightGradient dW(need_w ? nt : 0, C_in, K);
         if (need_x || need_w)
           for_each_image(nt, g.B, [&](int64_t b, int t) {
             const real* gyb = pg + b * g.C * HWo;
@@ -139,16 +138,10 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
             if (need_x)  // dx_b = W col'_b: [C_in, K] x [K, N]
               simd::gemm<real>(false, false, C_in, N, K, real(1), pw, K, col, N, real(0),
                                gx.data() + b * C_in * N, N);
-            if (need_w) {  // dW += x_b col'_b^T: [C_in, N] x [N, K], accumulated (beta = 1)
-              real* dw = t == 0 ? gw.data() : gw_part[t].data();
-              simd::gemm<real>(false, true, C_in, K, N, real(1), px + b * C_in * N, N, col, N,
-                               real(1), dw, K);
-            }
+            if (need_w)  // dW += x_b col'_b^T: [C_in, N] x [N, K]
+              dW.add_image(t, col, px + b * C_in * N, N);
           });
-        for (int t = 1; t < static_cast<int>(gw_part.size()); ++t) {
-          real* dw = gw.data();
-          for (int64_t i = 0; i < C_in * K; ++i) dw[i] += gw_part[t][i];
-        }
+        if (need_w) dW.sum_into(gw.data());
         std::vector<Tensor> grads{gx, gw};
         if (bias.defined()) {
           Tensor gb;
