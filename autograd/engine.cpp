@@ -42,12 +42,10 @@ struct Engine {
     return {post.rbegin(), post.rend()};
   }
 
-  // acc += g, element by element.
-  static void add_in_place(Tensor& acc, const Tensor& g) {
-    real* pa = acc.data();
-    const real* pg = g.data();
-    parallel_elements(acc.numel(), [=](int64_t begin, int64_t end) {
-      simd::add(pa + begin, pg + begin, pa + begin, end - begin);
+  // dst[0, n) += src[0, n), on as many threads as the size pays for.
+  static void add_into(real* dst, const real* src, int64_t n) {
+    parallel_elements(n, [=](int64_t begin, int64_t end) {
+      simd::add(dst + begin, src + begin, dst + begin, end - begin);
     });
   }
 
@@ -61,11 +59,7 @@ struct Engine {
       impl->grad = std::move(copy);
       return;
     }
-    real* dst = impl->grad->storage->data.data();
-    const real* src = g.data();
-    parallel_elements(g.numel(), [=](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) dst[i] += src[i];
-    });
+    add_into(impl->grad->storage->data.data(), g.data(), g.numel());
   }
 
   static void run(const Tensor& root, const Tensor& seed, bool retain_graph) {
@@ -120,7 +114,7 @@ struct Engine {
           if (!acc.defined())
             acc = g;  // not copied: g may be shared, so the first sum below is out of place
           else if (acc.impl_ptr().use_count() == 1 && acc.impl()->storage.use_count() == 1)
-            add_in_place(acc, g);  // only the slot sees it
+            add_into(acc.data(), g.data(), acc.numel());  // only the slot sees it
           else
             acc = add(acc, g);
         }

@@ -35,17 +35,22 @@ Tensor empty_like_checked(const Tensor& x, const char* op) {
   return Tensor::uninitialized(x.shape());  // each op below writes every element
 }
 
+// y = kernel(x) for one of the vector kernels (simd::tanh, ...), split over threads.
+Tensor apply_kernel(const Tensor& x, const char* op, void (*kernel)(const real*, real*, int64_t)) {
+  Tensor y = empty_like_checked(x, op);
+  const real* px = x.data();
+  real* py = y.data();
+  parallel_elements(
+      x.numel(), [=](int64_t begin, int64_t end) { kernel(px + begin, py + begin, end - begin); });
+  return y;
+}
+
 }  // namespace
 
 // ---- y = tanh(x):  dy/dx = 1 - tanh(x)^2 = 1 - y^2 ------------------------------
 Tensor tanh(const Tensor& x) {
   ATTN_PROFILE_OP("tanh");
-  Tensor y = empty_like_checked(x, "tanh");
-  const real* px = x.data();
-  real* py = y.data();
-  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
-    simd::tanh(px + begin, py + begin, end - begin);
-  });
+  Tensor y = apply_kernel(x, "tanh", simd::tanh<real>);
   return record("tanh", y, {x}, [y = y.detach()](const Tensor& g) {
     const real* py = y.data();
     return std::vector<Tensor>{chain(g, [py](int64_t i) { return 1 - py[i] * py[i]; })};
@@ -55,12 +60,7 @@ Tensor tanh(const Tensor& x) {
 // ---- y = sigmoid(x) = 1 / (1 + e^-x):  dy/dx = e^-x / (1 + e^-x)^2 = y (1 - y) ----
 Tensor sigmoid(const Tensor& x) {
   ATTN_PROFILE_OP("sigmoid");
-  Tensor y = empty_like_checked(x, "sigmoid");
-  const real* px = x.data();
-  real* py = y.data();
-  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
-    simd::sigmoid(px + begin, py + begin, end - begin);
-  });
+  Tensor y = apply_kernel(x, "sigmoid", simd::sigmoid<real>);
   return record("sigmoid", y, {x}, [y = y.detach()](const Tensor& g) {
     const real* py = y.data();
     return std::vector<Tensor>{chain(g, [py](int64_t i) { return py[i] * (1 - py[i]); })};
@@ -72,12 +72,7 @@ Tensor sigmoid(const Tensor& x) {
 // where x > 0, so the backward needs only y.
 Tensor relu(const Tensor& x) {
   ATTN_PROFILE_OP("relu");
-  Tensor y = empty_like_checked(x, "relu");
-  const real* px = x.data();
-  real* py = y.data();
-  parallel_elements(x.numel(), [=](int64_t begin, int64_t end) {
-    simd::relu(px + begin, py + begin, end - begin);
-  });
+  Tensor y = apply_kernel(x, "relu", simd::relu<real>);
   return record("relu", y, {x}, [y = y.detach()](const Tensor& g) {
     Tensor gx = Tensor::uninitialized(g.shape());
     const real *py = y.data(), *pg = g.data();

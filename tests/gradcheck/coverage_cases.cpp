@@ -37,6 +37,22 @@ namespace {
 
 using X = std::vector<Tensor>;
 
+// ---- functions of two rows below --------------------------------------------------------
+
+// BatchNorm2d in training on x[0] [B, C, H, W], weight x[1] and bias x[2] (both [C]).
+Tensor batch_norm2d_training(const X& x) {
+  const int64_t C = x[1].size(0);
+  const Tensor mean = Tensor::zeros({C}), var = Tensor::ones({C});
+  return nn::batch_norm2d(x[0], mean, var, x[1], x[2], /*training=*/true);
+}
+
+// Activations and arithmetic, same shapes and a scalar x[2] (> 0); x[0] feeds four ops, so
+// the engine sums its gradients too.
+Tensor elementwise_chain(const X& x) {
+  const Tensor a = leaky_relu(x[0], 0.2) * tanh(x[1]) + sigmoid(x[0]) / x[2];
+  return gelu(a) - relu(x[1]) * exp(neg(x[0]));
+}
+
 // ---- rows held at two threads --------------------------------------------------------
 
 class ThreadedGradcheck : public ::testing::TestWithParam<GradcheckCase> {};
@@ -72,25 +88,16 @@ std::vector<GradcheckCase> threaded_cases() {
        [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); },
        linear},
       // Channels split between threads (statistics, normalisation and backward alike).
-      {"batch_norm2d_threaded_channels_B2_C3_4x5",
-       {{2, 3, 4, 5}, {3}, {3}},
-       [](const X& x) {
-         const Tensor mean = Tensor::zeros({3}), var = Tensor::ones({3});
-         return nn::batch_norm2d(x[0], mean, var, x[1], x[2], /*training=*/true);
-       }},
+      {"batch_norm2d_threaded_channels_B2_C3_4x5", {{2, 3, 4, 5}, {3}, {3}}, batch_norm2d_training},
       // Planes split between threads.
       {"upsample_nearest2d_threaded_planes_B2_C3_3x4_s2",
        {{2, 3, 3, 4}},
        [](const X& x) { return nn::upsample_nearest2d(x[0], 2); },
        linear},
-      // Element-wise loops split into ranges: activations, arithmetic (same shapes and a
-      // scalar), and the engine's sum of the two gradients x receives.
+      // Element-wise loops split into ranges, and the engine's sums of gradients.
       {"elementwise_threaded_ranges_37",
        {{37}, {37}, {}},
-       [](const X& x) {
-         const Tensor a = leaky_relu(x[0], 0.2) * tanh(x[1]) + sigmoid(x[0]) / x[2];
-         return gelu(a) - relu(x[1]) * x[0];
-       },
+       elementwise_chain,
        {},
        [](X& x) { make_positive(x[2]); }},
   };
@@ -237,23 +244,12 @@ TEST(CoverageThreads, LoopsAboveTheirThresholdsAgreeOnOneAndTwoThreads) {
        {{4, 32, 6, 6}, {32, 16, 4, 4}, {16}},
        [](const X& x) { return nn::conv_transpose2d(x[0], x[1], x[2], 2, 1); }},
       // channels split between threads
-      {"batch_norm2d",
-       {{8, 16, 12, 12}, {16}, {16}},
-       [](const X& x) {
-         const Tensor mean = Tensor::zeros({16}), var = Tensor::ones({16});
-         return nn::batch_norm2d(x[0], mean, var, x[1], x[2], /*training=*/true);
-       }},
+      {"batch_norm2d", {{8, 16, 12, 12}, {16}, {16}}, batch_norm2d_training},
       {"upsample_nearest2d",
        {{4, 16, 12, 12}},
        [](const X& x) { return nn::upsample_nearest2d(x[0], 2); }},
-      // element-wise ranges, and the engine's sums of gradients (x[0] feeds three ops)
-      {"elementwise",
-       {{3000}, {3000}, {}},
-       [](const X& x) {
-         const Tensor a = leaky_relu(x[0], 0.2) * tanh(x[1]) + sigmoid(x[0]) / x[2];
-         return gelu(a) - relu(x[1]) * exp(neg(x[0]));
-       },
-       [](X& x) { make_positive(x[2]); }},
+      // element-wise ranges, and the engine's sums of gradients
+      {"elementwise", {{3000}, {3000}, {}}, elementwise_chain, [](X& x) { make_positive(x[2]); }},
   };
   for (const ThresholdCase& row : rows) {
     SCOPED_TRACE(row.name);
