@@ -11,7 +11,7 @@
 // layers: bench/torch_conv_peer.py THREADS prints the same rows.
 //
 //   ATTN_THREADS=1 build/bin/bench_conv
-//   /usr/bin/python3 bench/torch_conv_peer.py 1
+//   /usr/bin/python3 bench/torch_conv_peer.py 1 ISA    (ISA: the attn_isa line printed here)
 //
 // Threads: ATTN_THREADS=N or --threads=N (0 or unset: the library's default).
 #include <benchmark/benchmark.h>
@@ -23,6 +23,7 @@
 
 #include "autograd/autograd.h"
 #include "autograd/parallel.h"
+#include "autograd/simd/vec.h"
 #include "layers/conv2d.h"
 #include "layers/conv_transpose2d.h"
 #include "layers/pooling.h"
@@ -149,6 +150,7 @@ int thread_request(int* argc, char** argv) {
 int main(int argc, char** argv) {
   if (const int threads = thread_request(&argc, argv); threads > 0) attn::set_num_threads(threads);
   benchmark::AddCustomContext("attn_threads", std::to_string(attn::get_num_threads()));
+  benchmark::AddCustomContext("attn_isa", attn::simd::isa_name());  // the peer's ISA argument
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

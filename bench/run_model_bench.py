@@ -3,7 +3,7 @@
 
 usage: /usr/bin/python3 bench/run_model_bench.py [--build DIR] [--threads 1 2] [--repeat R]
                                                  [--steps N] [--model NAME ...]
-                                                 [--glibc-defaults]
+                                                 [--glibc-defaults] [--peer-native-isa]
 
 For each thread count and model it runs, one after the other and each in its own process
 under /usr/bin/time -v, our DIR/bin/bench_models --model NAME and PyTorch on the same model
@@ -26,6 +26,15 @@ runs: 131-683 ms with glibc's defaults; 137-139 ms in three with the thresholds 
 CPU performance guides (Intel's extension for PyTorch, AMD's ZenDNN) recommend a caching
 allocator (jemalloc, tcmalloc) in its place; these settings are the nearest glibc offers.
 --glibc-defaults runs both with glibc's defaults instead.
+
+PyTorch runs on the instruction set our build was compiled for (bench_models names it: avx512,
+avx2, ...). Asking ATen for AVX2 (ATEN_CPU_CAPABILITY=avx2) is not enough: PyTorch's
+convolutions run in oneDNN and its matrix products in OpenBLAS, and each picks its own
+kernels from the CPU. On an AVX-512 machine oneDNN kept its AVX-512 convolutions
+(ONEDNN_VERBOSE=1 prints jit:avx512_core), so the AVX2 build was timed against AVX-512
+convolutions. For an avx2 build the peer gets ATEN_CPU_CAPABILITY=avx2,
+ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell (bench/peer_isa.py);
+--peer-native-isa lets PyTorch choose for itself instead.
 Run it with Debian's /usr/bin/python3 (the one that has torch); the script only starts
 processes, so the interpreter does not matter for itself.
 """
@@ -43,6 +52,8 @@ MODELS = ["seq2seq_bottleneck", "seq2seq_attention", "captioner_attention", "cap
 
 
 TORCH_PY = os.path.join(HERE, "torch_models_clocks.py")
+sys.path.insert(0, HERE)
+from peer_isa import isa_env  # noqa: E402  (the peer's settings for one ISA)
 
 
 def timed(cmd, env):
@@ -54,6 +65,14 @@ def timed(cmd, env):
     if not m:
         sys.exit("run_model_bench: no 'Maximum resident set size' from /usr/bin/time -v")
     return r.stdout, r.stderr, int(m.group(1)) / 1024.0
+
+
+def isa_of(err):
+    """The ISA bench_models names in its '# attnlab ISA, ...' line."""
+    m = re.search(r"# attnlab (\w+),", err)
+    if not m:
+        sys.exit("run_model_bench: bench_models named no ISA ('# attnlab ISA, ...'):\n%s" % err)
+    return m.group(1)
 
 
 def parameters_of(err, name, who):
@@ -94,6 +113,9 @@ def main():
                     help="run both with glibc malloc's default thresholds, so that freed big "
                          "buffers go back to the system and page-fault in again at the next "
                          "step (the default keeps them; see above)")
+    ap.add_argument("--peer-native-isa", action="store_true",
+                    help="let PyTorch pick its kernels from the CPU instead of the ISA of our "
+                         "build (see above)")
     a = ap.parse_args()
     ours_bin = os.path.join(os.path.abspath(a.build), "bin", "bench_models")
     if not os.access(ours_bin, os.X_OK):
@@ -112,9 +134,11 @@ def main():
                                        str(a.steps), "--model", name], env)
                 ours.append(ms_of(out, name, "bench_models"))
                 p_ours = parameters_of(err, name, "bench_models")
+                isa = isa_of(err)
                 rss_o = max(rss_o, rss)
+                peer_env = env if a.peer_native_isa else dict(env, **isa_env(isa))
                 out, err, rss = timed(["/usr/bin/python3", TORCH_PY, str(threads), "--steps",
-                                       str(a.steps), name], env)
+                                       str(a.steps), name], peer_env)
                 theirs.append(ms_of(out, name, "torch_models_clocks.py"))
                 p_theirs = parameters_of(err, name, "torch_models_clocks.py")
                 if p_ours != p_theirs:
@@ -127,8 +151,8 @@ def main():
             rows.append((threads, name, med([o[0] for o in ours]), med([t[0] for t in theirs]),
                          ratio(0), med([o[1] for o in ours]), med([t[1] for t in theirs]),
                          ratio(1), rss_o, rss_t))
-            print("# %d thread(s) %-21s ours %s  PyTorch %s" % (
-                threads, name, " ".join("%.1f/%s" % (o[0], fmt(o[1], "%.1f")) for o in ours),
+            print("# %s, %d thread(s) %-21s ours %s  PyTorch %s" % (
+                isa, threads, name, " ".join("%.1f/%s" % (o[0], fmt(o[1], "%.1f")) for o in ours),
                 " ".join("%.1f/%s" % (t[0], fmt(t[1], "%.1f")) for t in theirs)),
                 file=sys.stderr, flush=True)
 

@@ -4,7 +4,10 @@ float32, median ms per iteration over a second or more of repeats: wall time and
 process's CPU time (on a loaded machine, with 1 thread, the CPU time is the fairer figure;
 Google Benchmark's "CPU" column is the same measure for ours).
 
-    /usr/bin/python3 bench/torch_conv_peer.py THREADS        (Debian's torch 1.13)
+    /usr/bin/python3 bench/torch_conv_peer.py THREADS [ISA]  (Debian's torch 1.13)
+
+ISA (avx2; the one bench_conv prints as attn_isa) keeps PyTorch's ATen, oneDNN and OpenBLAS
+on that instruction set (bench/peer_isa.py); without it PyTorch picks from the CPU.
 
 Rows (the same layers, sizes and gradient requirements as bench_conv.cpp):
     captioner_cnn    3 x (Conv3x3 pad 1, ReLU, MaxPool2), channels 3-32-64-128, [32, 3, 64, 64]
@@ -14,11 +17,17 @@ Rows (the same layers, sizes and gradient requirements as bench_conv.cpp):
     conv4x4_s2       Conv2d 4x4 stride 2 padding 1 (a SAGAN discriminator's way down)
     conv_transpose4x4_s2  ConvTranspose2d 4x4 stride 2 padding 1 (a generator's way up)
 """
+import os
 import statistics
 import sys
 import time
 
-import torch
+from peer_isa import isa_env
+
+# Before torch loads: oneDNN and OpenBLAS read their ISA caps once (bench/peer_isa.py).
+if len(sys.argv) > 2:
+    os.environ.update(isa_env(sys.argv[2]))
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
