@@ -120,7 +120,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
   const int nt = batch_threads(g);
   const bool pointwise = g.pointwise();
   // One column buffer per thread, reused image after image.
-  std::vector<Tensor> cols = scratch(pointwise ? 0 : nt, K * N);
+  std::vector<ColumnBuffers> cols = column_buffers(pointwise ? 0 : nt, g);
   const real* px = x.data();
   const real* pw = weight.data();
   const real* pb = bias.defined() ? bias.data() : nullptr;
@@ -129,8 +129,8 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const real* xb = px + b * g.C * g.H * g.W;
     const real* col = xb;
     if (!pointwise) {
-      im2col(g, xb, cols[t].data());
-      col = cols[t].data();
+      im2col(g, xb, cols[t].col(), cols[t].phase());
+      col = cols[t].col();
     }
     real* yb = py + b * O * N;
     simd::gemm<real>(false, false, O, N, K, real(1), pw, K, col, N, real(0), yb, N);  // W col
@@ -158,10 +158,10 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
                             g.pw < g.kw && O * g.H * g.W < g.C * N;
     const ConvGeometry gt = transposed_geometry(g);
     std::vector<real> w_flip = transposed ? flipped_weight(g, pw) : std::vector<real>();
-    const int64_t dcol_size = transposed ? gt.K() * gt.N() : K * N;
     // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW.
-    std::vector<Tensor> cols = scratch(pointwise || !need_w ? 0 : nt, K * N);
-    std::vector<Tensor> dcols = scratch(pointwise || !need_x ? 0 : nt, dcol_size);
+    std::vector<ColumnBuffers> cols = column_buffers(pointwise || !need_w ? 0 : nt, g);
+    std::vector<ColumnBuffers> dcols =
+        column_buffers(pointwise || !need_x ? 0 : nt, transposed ? gt : g);
     WeightGradient dW(need_w ? nt : 0, O, K);
     if (need_x || need_w)
       for_each_image(nt, g.B, [&](int64_t b, int t) {
@@ -170,8 +170,8 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           const real* xb = px + b * g.C * g.H * g.W;
           const real* col = xb;
           if (!pointwise) {
-            im2col(g, xb, cols[t].data());
-            col = cols[t].data();
+            im2col(g, xb, cols[t].col(), cols[t].phase());
+            col = cols[t].col();
           }
           dW.add_image(t, col, gyb, N);  // dW += dy_b col_b^T: [O, N] x [N, K]
         }
@@ -182,13 +182,13 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dxb, N);
           } else if (transposed) {
             // dx_b = W_flip im2col(dy_b): [C, O kh kw] x [O kh kw, H W].
-            real* dcol = dcols[t].data();
-            im2col(gt, gyb, dcol);
+            real* dcol = dcols[t].col();
+            im2col(gt, gyb, dcol, dcols[t].phase());
             const int64_t Kt = gt.K(), HW = g.H * g.W;
             simd::gemm<real>(false, false, g.C, HW, Kt, real(1), w_flip.data(), Kt, dcol, HW,
                              real(0), dxb, HW);
           } else {
-            real* dcol = dcols[t].data();
+            real* dcol = dcols[t].col();
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dcol, N);
             col2im(g, dcol, dxb);
           }

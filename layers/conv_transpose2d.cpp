@@ -95,7 +95,7 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
   Tensor y =
       pointwise ? Tensor::uninitialized({g.B, g.C, g.H, g.W}) : Tensor::zeros({g.B, g.C, g.H, g.W});
   const int nt = batch_threads(g);
-  std::vector<Tensor> cols = scratch(pointwise ? 0 : nt, K * N);
+  std::vector<ColumnBuffers> cols = column_buffers(pointwise ? 0 : nt, g);
   const real* px = x.data();
   const real* pw = weight.data();
   const real* pb = bias.defined() ? bias.data() : nullptr;
@@ -103,7 +103,7 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
   for_each_image(nt, g.B, [&](int64_t b, int t) {
     const real* xb = px + b * C_in * N;
     real* yb = py + b * g.C * HWo;
-    real* col = pointwise ? yb : cols[t].data();
+    real* col = pointwise ? yb : cols[t].col();
     // col_b = W^T x_b: [C_out kh kw, C_in] x [C_in, H W].
     simd::gemm<real>(true, false, K, N, C_in, real(1), pw, K, xb, N, real(0), col, N);
     if (!pointwise) col2im(g, col, yb);
@@ -125,15 +125,16 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
         const real* pw = weight.data();
         Tensor gx = need_x ? Tensor::uninitialized(x.shape()) : Tensor();  // each gemm writes all
         Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
-        std::vector<Tensor> cols = scratch(pointwise || !(need_x || need_w) ? 0 : nt, K * N);
+        std::vector<ColumnBuffers> cols =
+            column_buffers(pointwise || !(need_x || need_w) ? 0 : nt, g);
         WeightGradient dW(need_w ? nt : 0, C_in, K);
         if (need_x || need_w)
           for_each_image(nt, g.B, [&](int64_t b, int t) {
             const real* gyb = pg + b * g.C * HWo;
             const real* col = gyb;  // col'_b = im2col(dy_b) [K, N]
             if (!pointwise) {
-              im2col(g, gyb, cols[t].data());
-              col = cols[t].data();
+              im2col(g, gyb, cols[t].col(), cols[t].phase());
+              col = cols[t].col();
             }
             if (need_x)  // dx_b = W col'_b: [C_in, K] x [K, N]
               simd::gemm<real>(false, false, C_in, N, K, real(1), pw, K, col, N, real(0),

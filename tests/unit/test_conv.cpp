@@ -90,6 +90,11 @@ INSTANTIATE_TEST_SUITE_P(
                       ConvShape{"k5_stride3_no_bias", 2, 2, 3, 11, 12, 5, 3, 0, false},
                       ConvShape{"kernel_equals_padded_input", 2, 2, 3, 3, 4, {5, 6}, 1, 1, true},
                       ConvShape{"stride_past_the_end", 1, 2, 2, 6, 6, 2, 4, 0, true},
+                      // Output rows longer than one or two vectors (im2col copies rows in
+                      // whole vectors), with strides that differ between the axes.
+                      ConvShape{"wide_rows_k3_s1x2_p2", 2, 3, 4, 5, 37, 3, {1, 2}, 2, true},
+                      ConvShape{"wide_rows_k2x4_s2x1", 1, 2, 3, 6, 41, {2, 4}, {2, 1}, {0, 1}, true},
+                      ConvShape{"wide_narrowing_k3", 2, 5, 2, 4, 35, 3, 1, 1, true},
                       // O < C, stride 1: dx as a convolution of dy (the transposed path).
                       ConvShape{"narrowing_k3_pad1", 2, 8, 3, 9, 7, 3, 1, 1, true},
                       ConvShape{"narrowing_k3_nopad", 2, 6, 2, 7, 8, 3, 1, 0, true},
