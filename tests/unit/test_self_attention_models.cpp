@@ -14,6 +14,7 @@
 
 #include "autograd/autograd.h"
 #include "helpers/all_close.h"
+#include "helpers/temp_dir.h"
 #include "models/self_attention_models.h"
 #include "train/io/checkpoint.h"
 #include "train/optim/adam.h"
@@ -296,8 +297,10 @@ TEST(SelfAttentionModels, TinyModelOverfitsAFewExamples) {
 }
 
 TEST(SelfAttentionModels, CheckpointRoundTrip) {
-  const fs::path dir = fs::temp_directory_path() / "attn_test_self_attention_models";
-  fs::create_directories(dir);
+  // A directory of this process's own: a fixed name raced with a second suite run at once
+  // (the release and sanitizer suites side by side), which removed it mid-test.
+  const attn::testing::TempDir tmp;
+  const fs::path& dir = tmp.path;
   const Inputs in = make_inputs({6, 4}, 6);
   for (const Named& m : all_models()) {
     SCOPED_TRACE(m.name);
@@ -316,7 +319,6 @@ TEST(SelfAttentionModels, CheckpointRoundTrip) {
     EXPECT_FALSE(AllClose(before, expected, 1e-3, 1e-3)) << "the two models started equal";
     EXPECT_TRUE(AllClose(m.forward(*b, in.tokens, in.lengths).logits, expected, 0, 0));
   }
-  fs::remove_all(dir);
 }
 
 TEST(SelfAttentionModels, ErrorsNameWhatArrived) {
