@@ -12,6 +12,7 @@
 // 3. Unless retain_graph, a visited node lets go of its saved tensors.
 // With the profiler on, each backward function is timed under its node's name, and the rest
 // (ordering, summing gradients) as "backward_engine".
+#include <algorithm>
 #include <unordered_set>
 
 #include "autograd/error.h"
@@ -80,13 +81,11 @@ struct Engine {
                  "(retain_graph) the first time to walk it twice");
       auto& gouts = node->grad_outputs_;
       gouts.resize(node->output_shapes_.size());
-      bool any = false;
-      for (size_t i = 0; i < gouts.size(); ++i) {
-        if (gouts[i].defined())
-          any = true;
-        else
-          gouts[i] = Tensor::zeros(node->output_shapes_[i]);  // an output nobody used
-      }
+      // An output nobody used keeps an undefined gradient: the backward reads it as zero
+      // (or_zeros in node.h) and need not fill it (an attention op's unused weights are
+      // B T S values).
+      const bool any = std::any_of(gouts.begin(), gouts.end(),
+                                   [](const Tensor& g) { return g.defined(); });
       if (!any) {  // no gradient reaches it (its outputs were not used by the loss)
         gouts.clear();
         if (!retain_graph) node->backward_ = nullptr;

@@ -65,6 +65,10 @@ std::vector<Tensor> record_multi(const char* op, std::vector<Tensor> outs,
   return outs;
 }
 
+Tensor or_zeros(const Tensor& g, const Shape& shape) {
+  return g.defined() ? g : Tensor::zeros(shape);
+}
+
 Tensor record(const char* op, Tensor out, std::vector<Tensor> inputs, UnaryBackwardFn backward) {
   auto outs =
       record_multi(op, {std::move(out)}, std::move(inputs),

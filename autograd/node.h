@@ -54,8 +54,12 @@ class Node {
 // Connects the result of an op to the graph when grad mode is on and some
 // input requires grad; otherwise returns `out` untouched. Returns `out`.
 Tensor record(const char* op, Tensor out, std::vector<Tensor> inputs, UnaryBackwardFn backward);
-// The same for an op with several outputs (e.g. a fused LSTM cell: h and c).
+// The same for an op with several outputs (e.g. a fused LSTM cell: h and c). Its backward
+// gets one gradient per output; an output that nothing used gets an undefined tensor, which
+// means zero (or_zeros gives it as a tensor; a backward may instead skip what it would add).
 std::vector<Tensor> record_multi(const char* op, std::vector<Tensor> outs,
                                  std::vector<Tensor> inputs, BackwardFn backward);
+// g, or zeros of `shape` where g is undefined (an unused output's gradient in record_multi).
+Tensor or_zeros(const Tensor& g, const Shape& shape);
 
 }  // namespace attn

@@ -147,7 +147,9 @@ AttentionOutput additive_attention_fused(const Tensor& Ws, const Tensor& Uh, con
 
   auto outs = record_multi("additive_attention_fused", {context, alpha}, {Ws, Uh, v, keys},
                            [Z, alpha = alpha.detach(), v, keys](const std::vector<Tensor>& g) {
-                             return additive_attention_backward(g[0], g[1], Z, alpha, v, keys);
+                             return additive_attention_backward(
+                                 or_zeros(g[0], {keys.size(0), keys.size(2)}),
+                                 or_zeros(g[1], alpha.shape()), Z, alpha, v, keys);
                            });
   return {outs[0], outs[1]};
 }

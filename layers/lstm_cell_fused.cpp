@@ -177,7 +177,9 @@ std::pair<Tensor, Tensor> lstm_cell_fused(const Tensor& gx, const Tensor& h, con
   auto outs = record_multi(
       "lstm_cell_fused", {h1, c1}, {gx, h, c, w_hh},
       [acts, tc, h, c, w_hh, mask, B, H, G, need_gx, need_h, need_c,
-       need_w](const std::vector<Tensor>& go) {
+       need_w](const std::vector<Tensor>& g) {
+        const Tensor dh1 = or_zeros(g[0], {B, H}), dc1 = or_zeros(g[1], {B, H});
+        const std::vector<Tensor> go{dh1, dc1};
         const real* pm = mask.defined() ? mask.data() : nullptr;
         Tensor da = Tensor::uninitialized({B, G});  // dL/da, which is also dL/dgx
         Tensor dc = need_c ? Tensor::uninitialized({B, H}) : Tensor();
@@ -258,10 +260,12 @@ LSTMSequence lstm_sequence_fused(const Tensor& gx, const Tensor& h0, const Tenso
       "lstm_sequence_fused", {out, h_n, c_n}, {gx, h0, c0, w_hh},
       [hs, cs, acts, tc, w_hh, mask, B, T, H, G, BH, reverse, need_gx,
        need_w](const std::vector<Tensor>& go) {
-        const real* pdout = go[0].data();
+        const Tensor dout = or_zeros(go[0], {B, T, H});
+        const real* pdout = dout.data();
         const real* pm = mask.defined() ? mask.data() : nullptr;
         // dh, dc: the gradient reaching the state after step s, walked from s = T-1 down.
-        Tensor dh = go[1].clone().detach(), dc = go[2].clone().detach();
+        Tensor dh = or_zeros(go[1], {B, H}).clone().detach();
+        Tensor dc = or_zeros(go[2], {B, H}).clone().detach();
         Tensor dh_prev = Tensor::uninitialized({B, H});
         Tensor da_all = Tensor::uninitialized({T, B, G});  // dL/da of every step, for one dW GEMM
         Tensor dgx = need_gx ? Tensor::uninitialized({B, T, G}) : Tensor();  // every row is written

@@ -138,13 +138,19 @@ std::vector<Tensor> unbind(const Tensor& x, int64_t dim) {
   return record_multi(
       "unbind", std::move(outs), {x}, [xs, outer, S, inner](const std::vector<Tensor>& go) {
         // in the forward pass out_s[o, :] = x[o, s, :], so now gx[o, s, :] =
-        // gout_s[o, :]: every element of x went to exactly one output.
+        // gout_s[o, :]: every element of x went to exactly one output (zero from an unused
+        // one, whose gradient is undefined).
         Tensor gx = Tensor::empty(xs);
         real* pg = gx.data();
         for (int64_t s = 0; s < S; ++s) {
-          const real* src = go[s].data();
-          for (int64_t o = 0; o < outer; ++o)
-            std::copy(src + o * inner, src + (o + 1) * inner, pg + (o * S + s) * inner);
+          const real* src = go[s].defined() ? go[s].data() : nullptr;
+          for (int64_t o = 0; o < outer; ++o) {
+            real* d = pg + (o * S + s) * inner;
+            if (src)
+              std::copy(src + o * inner, src + (o + 1) * inner, d);
+            else
+              std::fill(d, d + inner, real(0));
+          }
         }
         return std::vector<Tensor>{gx};
       });

@@ -145,6 +145,32 @@ Sizes check_heads(const char* op, const Tensor& q, const Tensor& k, const Tensor
   return z;
 }
 
+// For each of H heads: D [S, n] = alpha A^T G, with A [T, S] (row stride S, heads stride_a
+// apart) and G [T, n] (row stride ldg), D written with row stride ldd (heads stride_d apart).
+// The backward's dV = P'^T dO and dK = c dZ^T Q. The GEMM packs an operand it reads
+// transposed, here A^T: S T values. When n < S, D^T = alpha G^T A packs G^T (n T values)
+// instead and reads A in place, and D^T [n, S] is turned round into D. SAGAN's maps (S = 196
+// positions, n = 4 or 32 channels; AVX2, 64 images): dK 2.97 -> 0.42 ms, dV 4.49 -> about
+// 2.3 ms.
+void transposed_operand_product(int64_t H, int64_t S, int64_t n, int64_t T, real alpha,
+                                const real* A, int64_t lda, int64_t stride_a, const real* G,
+                                int64_t ldg, int64_t stride_g, real* D, int64_t ldd,
+                                int64_t stride_d) {
+  if (n >= S) {
+    simd::gemm_batched<real>(H, true, false, S, n, T, alpha, A, lda, stride_a, G, ldg, stride_g,
+                             real(0), D, ldd, stride_d);
+    return;
+  }
+  std::vector<real> Dt(static_cast<size_t>(n * S));  // D^T [n, S] of one head
+  for (int64_t h = 0; h < H; ++h) {
+    simd::gemm<real>(true, false, n, S, T, alpha, G + h * stride_g, ldg, A + h * stride_a, lda,
+                     real(0), Dt.data(), S);
+    real* Dh = D + h * stride_d;
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t j = 0; j < n; ++j) Dh[s * ldd + j] = Dt[j * S + s];
+  }
+}
+
 // Z = c Q K^T for every head of batch item b, then the masks, then P = softmax(Z) in place.
 // P is [B, H, T, S] contiguous.
 void scores_softmax(const Sizes& z, real c, const Layout<const real*>& q,
@@ -220,15 +246,14 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
   Tensor weights = dropout_p > 0 ? Pd : P;
   auto outs = record_multi(
       op, {O, weights}, {Q, K, V},
-      [z, c, lq, lk, lv, lo, Q, K, V, P = P.detach(), M,
-       Pd = Pd.detach()](const std::vector<Tensor>& g) {
-        const Tensor& dO = g[0];
+      [z, c, lq, lk, lv, lo, Q, K, V, P = P.detach(), M, Pd = Pd.detach(),
+       out_shape](const std::vector<Tensor>& g) {
+        const Tensor dO = or_zeros(g[0], out_shape);  // zero when only the weights were used
         const int64_t TS = z.T * z.S;
         // dP' = dO V^T + dW, written into one buffer that becomes dP and then dZ. When the
-        // weights fed nothing, the engine passes dW = 0: then it is not added.
-        const real* pdw = g[1].data();
-        const bool has_dw = std::any_of(pdw, pdw + g[1].numel(), [](real x) { return x != 0; });
-        Tensor dZ = has_dw ? g[1].clone() : Tensor::uninitialized(g[1].shape());
+        // weights fed nothing, dW is undefined (zero): then it is not added.
+        const bool has_dw = g[1].defined();
+        Tensor dZ = has_dw ? g[1].clone() : Tensor::uninitialized({z.B, z.H, z.T, z.S});
         real* pz = dZ.data();
         for_each_item(z.B, z.H * TS * z.dv, [&](int64_t b) {
           simd::gemm_batched<real>(z.H, false, true, z.T, z.S, z.dv, real(1), dO.data() + b * lo.sb,
@@ -238,9 +263,9 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
         // dV = P'^T dO
         Tensor dV = Tensor::uninitialized(V.shape());
         for_each_item(z.B, z.H * TS * z.dv, [&](int64_t b) {
-          simd::gemm_batched<real>(z.H, true, false, z.S, z.dv, z.T, real(1),
-                                   Pd.data() + b * z.H * TS, z.S, TS, dO.data() + b * lo.sb, lo.ld,
-                                   lo.sh, real(0), dV.data() + b * lv.sb, lv.ld, lv.sh);
+          transposed_operand_product(z.H, z.S, z.dv, z.T, real(1), Pd.data() + b * z.H * TS, z.S,
+                                     TS, dO.data() + b * lo.sb, lo.ld, lo.sh,
+                                     dV.data() + b * lv.sb, lv.ld, lv.sh);
         });
         // dP = dP' * M / (1 - p)  (M already holds 0 or 1 / (1 - p))
         if (M.defined()) simd::mul(pz, M.data(), pz, dZ.numel());
@@ -261,9 +286,9 @@ AttentionOutput fused(const char* op, const Sizes& z, const Tensor& Q, const Ten
           simd::gemm_batched<real>(z.H, false, false, z.T, z.d, z.S, c, pz + b * z.H * TS, z.S, TS,
                                    K.data() + b * lk.sb, lk.ld, lk.sh, real(0),
                                    dQ.data() + b * lq.sb, lq.ld, lq.sh);
-          simd::gemm_batched<real>(z.H, true, false, z.S, z.d, z.T, c, pz + b * z.H * TS, z.S, TS,
-                                   Q.data() + b * lq.sb, lq.ld, lq.sh, real(0),
-                                   dK.data() + b * lk.sb, lk.ld, lk.sh);
+          transposed_operand_product(z.H, z.S, z.d, z.T, c, pz + b * z.H * TS, z.S, TS,
+                                     Q.data() + b * lq.sb, lq.ld, lq.sh, dK.data() + b * lk.sb,
+                                     lk.ld, lk.sh);
         });
         return std::vector<Tensor>{dQ, dK, dV};
       });
