@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "autograd/error.h"
@@ -111,6 +112,15 @@ std::vector<real> flipped_weight(const ConvGeometry& g, const real* w) {
   return f;
 }
 
+// Whether a convolution producing M channels in geometry g runs as ImplicitConv (no column
+// matrix; layers/im2col.h): with few output channels, as the GEMM then reads its column
+// matrix in place anyway, and when the columns computed and dropped (Wq - Wo per row) are
+// few.
+bool implicit_gemm(const ConvGeometry& g, int64_t M) {
+  const PhaseImage q(g);
+  return !g.pointwise() && M <= kImplicitMaxChannels && q.Wq * 4 <= g.Wo * 5;
+}
+
 Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& weight,
                    const Tensor& bias, Size2 stride, Size2 padding) {
   ATTN_PROFILE_OP("conv2d");
@@ -119,14 +129,24 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
   Tensor y = Tensor::uninitialized({g.B, O, g.Ho, g.Wo});  // the gemm writes every element
   const int nt = batch_threads(g);
   const bool pointwise = g.pointwise();
-  // One column buffer per thread, reused image after image.
-  std::vector<ColumnBuffers> cols = column_buffers(pointwise ? 0 : nt, g);
+  const bool implicit = implicit_gemm(g, O);
+  std::optional<ImplicitConv> ic;
+  if (implicit) ic.emplace(g);
+  std::vector<Tensor> wides;  // per thread: ImplicitConv's scratch
+  for (int t = 0; implicit && t < nt; ++t)
+    wides.push_back(Tensor::uninitialized({ic->scratch_size(O)}));
+  // Else one column buffer per thread, reused image after image.
+  std::vector<ColumnBuffers> cols = column_buffers(pointwise || implicit ? 0 : nt, g);
   const real* px = x.data();
   const real* pw = weight.data();
   const real* pb = bias.defined() ? bias.data() : nullptr;
   real* py = y.data();
   for_each_image(nt, g.B, [&](int64_t b, int t) {
     const real* xb = px + b * g.C * g.H * g.W;
+    if (implicit) {
+      ic->run(pw, O, xb, pb, py + b * O * N, wides[t].data());
+      return;
+    }
     const real* col = xb;
     if (!pointwise) {
       im2col(g, xb, cols[t].col(), cols[t].phase());
@@ -158,10 +178,16 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
                             g.pw < g.kw && O * g.H * g.W < g.C * N;
     const ConvGeometry gt = transposed_geometry(g);
     std::vector<real> w_flip = transposed ? flipped_weight(g, pw) : std::vector<real>();
+    const bool implicit_dx = transposed && implicit_gemm(gt, g.C);
+    std::optional<ImplicitConv> ict;
+    if (implicit_dx) ict.emplace(gt);
+    std::vector<Tensor> wides;  // per thread: ImplicitConv's scratch for dx
+    for (int t = 0; implicit_dx && t < nt; ++t)
+      wides.push_back(Tensor::uninitialized({ict->scratch_size(g.C)}));
     // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW.
     std::vector<ColumnBuffers> cols = column_buffers(pointwise || !need_w ? 0 : nt, g);
     std::vector<ColumnBuffers> dcols =
-        column_buffers(pointwise || !need_x ? 0 : nt, transposed ? gt : g);
+        column_buffers(pointwise || !need_x || implicit_dx ? 0 : nt, transposed ? gt : g);
     WeightGradient dW(need_w ? nt : 0, O, K);
     if (need_x || need_w)
       for_each_image(nt, g.B, [&](int64_t b, int t) {
@@ -180,6 +206,8 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           if (pointwise) {
             // dx_b = W^T dy_b directly: [C, O] x [O, H W].
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dxb, N);
+          } else if (implicit_dx) {  // the same, with no column matrix
+            ict->run(w_flip.data(), g.C, gyb, nullptr, dxb, wides[t].data());
           } else if (transposed) {
             // dx_b = W_flip im2col(dy_b): [C, O kh kw] x [O kh kw, H W].
             real* dcol = dcols[t].col();

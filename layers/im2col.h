@@ -16,6 +16,7 @@
 #include "autograd/parallel.h"
 #include "autograd/simd/gemm.h"
 #include "autograd/simd/vec.h"
+#include "autograd/simd/vector_kernels.h"
 #include "autograd/tensor.h"
 #include "layers/conv2d.h"
 
@@ -62,11 +63,12 @@ struct PhaseImage {
 template <typename T>
 constexpr int64_t kRunSlack = simd::Vec<T>::lanes;
 
-// Scratch sizes, slack included: a phase image, and a column matrix [C kh kw, Ho Wo].
+// Scratch sizes, slack included: a phase image, and a column matrix [C kh kw, Ho Wo]. The
+// phase image has kw more: ImplicitConv's rows run up to v / sw past the last plane.
 template <typename T>
 int64_t phase_image_size(const ConvGeometry& g) {
   const PhaseImage q(g);
-  return q.planes * q.Hq * q.Wq + kRunSlack<T>;
+  return q.planes * q.Hq * q.Wq + kRunSlack<T> + g.kw;
 }
 template <typename T>
 int64_t column_size(const ConvGeometry& g) {
@@ -88,12 +90,18 @@ void to_phase_image(const ConvGeometry& g, const T* x, T* xq) {
             continue;
           }
           const T* src = x + (c * g.H + h) * g.W;
+          if (g.sw == 1) {  // the row itself between pw zeros and the rest
+            std::fill(d, d + g.pw, T(0));
+            std::copy(src, src + g.W, d + g.pw);
+            std::fill(d + g.pw + g.W, d + q.Wq, T(0));
+            continue;
+          }
           for (int64_t k = 0; k < q.Wq; ++k) {
             const int64_t w = b + g.sw * k - g.pw;
             d[k] = w >= 0 && w < g.W ? src[w] : T(0);
           }
         }
-  std::fill(d, d + kRunSlack<T>, T(0));
+  std::fill(d, d + kRunSlack<T> + g.kw, T(0));
 }
 
 // im2col for one image: x [C, H, W] -> col [C kh kw, Ho Wo] (column_size), through the phase
@@ -128,6 +136,56 @@ inline ValidRange valid_cols(const ConvGeometry& g, int64_t v) {
   hi = std::clamp(hi, lo, g.Wo);
   return {lo, hi};
 }
+
+// A convolution with no column matrix at all ("implicit GEMM"). Row (c, u, v) of the
+// column matrix, laid out [Ho, Wo], is the phase image from tap_offset(c, u, v) on, read
+// with rows Wq apart instead of Wo. So if the output is computed Wq columns wide, every row
+// of the column matrix is Ho Wq neighbours of the phase image, and the GEMM reads them in
+// place through a table of where each starts (simd::gemm_row_table):
+//   wide [M, Ho Wq] = Wmat [M, C kh kw] B~,   B~ row (c, u, v) at xq + tap_offset(c, u, v)
+// Columns Wo..Wq-1 of each output row mix neighbouring rows and are dropped when wide is
+// copied into y. This saves im2col (K N values written, then read) for Wq / Wo - 1 more
+// multiply-adds; the GEMM reads B~ in place only for few output rows (M, the output
+// channels), and that is where this pays (conv2d decides).
+// Output channels up to which conv2d uses it: the GEMM reads B in place up to 96 rows
+// (autograd/simd/gemm.cpp, kInPlaceBMaxRows).
+constexpr int64_t kImplicitMaxChannels = 64;
+
+class ImplicitConv {
+ public:
+  explicit ImplicitConv(const ConvGeometry& g) : g_(g), q_(g) {
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t u = 0; u < g.kh; ++u)
+        for (int64_t v = 0; v < g.kw; ++v) rows_.push_back(q_.tap_offset(g, c, u, v));
+  }
+  // Per-thread scratch: the phase image, then wide [M, Ho Wq].
+  int64_t scratch_size(int64_t M) const {
+    return phase_image_size<real>(g_) + M * g_.Ho * q_.Wq;
+  }
+  // y [M, Ho, Wo] = w [M, C kh kw] im2col(x) (+ bias[m] if bias), x [C, H, W].
+  void run(const real* w, int64_t M, const real* x, const real* bias, real* y,
+           real* scratch) const {
+    real* xq = scratch;
+    real* wide = scratch + phase_image_size<real>(g_);
+    to_phase_image(g_, x, xq);
+    const int64_t Nw = g_.Ho * q_.Wq;
+    simd::gemm_row_table<real>(M, Nw, g_.K(), real(1), w, g_.K(), xq, rows_.data(), wide, Nw);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t i = 0; i < g_.Ho; ++i) {
+        const real* src = wide + m * Nw + i * q_.Wq;
+        real* dst = y + (m * g_.Ho + i) * g_.Wo;
+        if (bias)
+          simd::add_scalar(src, bias[m], dst, g_.Wo);
+        else
+          std::copy(src, src + g_.Wo, dst);
+      }
+  }
+
+ private:
+  ConvGeometry g_;
+  PhaseImage q_;
+  std::vector<int64_t> rows_;
+};
 
 // col2im for one image, the adjoint of im2col: dx [C, H, W] += each entry of dcol put back
 // where im2col took it from (overlapping windows add up; padding entries are dropped). Straight

@@ -229,8 +229,9 @@ void pack_b(bool trans_b, const T* B, int64_t ldb, int64_t p0, int64_t kc, int64
 // Where the micro-kernel reads its operands. A: a packed micro-panel (row i of step p at
 // a[p * MR + i]) or, untransposed A read in place, rows of the matrix (a[i * lda + p]).
 // B: a packed micro-panel (b[p * NR + j]) or, untransposed B read in place, rows of the
-// matrix (b[p * ldb + j]), for small M where packing would cost more than it saves.
-enum class Src { kPacked, kInPlace };
+// matrix (b[p * ldb + j]), for small M where packing would cost more than it saves; or, B
+// through a row table, row p anywhere (b[rows[p] + j]: gemm_row_table).
+enum class Src { kPacked, kInPlace, kRowTable };
 
 // C[0:m, 0:n] = alpha * A~ B~ + beta * C for one block of ROWS x (NVEC vectors), over kc
 // steps, m <= ROWS, n <= NVEC * lanes (in-place B loads only the n columns that exist).
@@ -238,7 +239,8 @@ enum class Src { kPacked, kInPlace };
 // the edges of C, so a 64-row C does not pay for 72 rows.
 template <typename T, int MR, int NR, int ROWS, int NVEC, Src SA, Src SB>
 void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __restrict b,
-                  int64_t ldb, T* __restrict c, int64_t ldc, int m, int n, T alpha, T beta) {
+                  int64_t ldb, T* __restrict c, int64_t ldc, int m, int n, T alpha, T beta,
+                  const int64_t* __restrict rows) {
   using V = Vec<T>;
   constexpr int L = V::lanes;
   V acc[ROWS][NVEC];
@@ -250,12 +252,13 @@ void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __res
   for (int i = 0; i < m; ++i) __builtin_prefetch(c + i * ldc, 1);
 
   const int last = n - (NVEC - 1) * L;  // columns in the last vector, 1..L
-  const bool ragged_b = SB == Src::kInPlace && last < L;
+  const bool ragged_b = SB != Src::kPacked && last < L;
   for (int64_t p = 0; p < kc; ++p) {
+    const T* bp = SB == Src::kRowTable ? b + rows[p] : b;
     V bv[NVEC];
 #pragma GCC unroll 8
     for (int j = 0; j < NVEC; ++j)
-      bv[j] = j == NVEC - 1 && ragged_b ? V::load_partial(b + j * L, last) : V::load(b + j * L);
+      bv[j] = j == NVEC - 1 && ragged_b ? V::load_partial(bp + j * L, last) : V::load(bp + j * L);
 #pragma GCC unroll 64
     for (int i = 0; i < ROWS; ++i) {
       const V ai = V::broadcast(SA == Src::kInPlace ? a[i * lda] : a[i]);
@@ -263,7 +266,7 @@ void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __res
       for (int j = 0; j < NVEC; ++j) acc[i][j] = V::fma(ai, bv[j], acc[i][j]);
     }
     a += SA == Src::kInPlace ? 1 : MR;
-    b += SB == Src::kInPlace ? ldb : NR;
+    if constexpr (SB != Src::kRowTable) b += SB == Src::kInPlace ? ldb : NR;
   }
 
   // C = alpha * acc + beta * C, for the m rows and n columns that exist.
@@ -290,19 +293,20 @@ void micro_kernel(int64_t kc, const T* __restrict a, int64_t lda, const T* __res
 // Picks the smallest block that covers m x n: rows in steps of 4, columns in whole vectors.
 template <typename T, int MR, int NR, int ROWS, int NVEC, Src SA, Src SB>
 inline void run_block(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
-                      int64_t ldc, int m, int n, T alpha, T beta) {
+                      int64_t ldc, int m, int n, T alpha, T beta,
+                      const int64_t* rows = nullptr) {
   constexpr int L = Vec<T>::lanes;
   if constexpr (ROWS > 4) {
     if (m <= ROWS - 4)
       return run_block<T, MR, NR, ROWS - 4, NVEC, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha,
-                                                          beta);
+                                                          beta, rows);
   }
   if constexpr (NVEC > 1) {
     if (n <= (NVEC - 1) * L)
       return run_block<T, MR, NR, ROWS, NVEC - 1, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha,
-                                                          beta);
+                                                          beta, rows);
   }
-  micro_kernel<T, MR, NR, ROWS, NVEC, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha, beta);
+  micro_kernel<T, MR, NR, ROWS, NVEC, SA, SB>(kc, a, lda, b, ldb, c, ldc, m, n, alpha, beta, rows);
 }
 
 // C = beta * C without touching A or B (alpha == 0 or K == 0).
@@ -425,6 +429,41 @@ void gemm_unchecked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
   });
 }
 
+// gemm_row_table on one thread: C [M, N] = alpha A B~, B~ row p at B + rows[p]. B~ is read
+// in place through the table (never packed, as untransposed B for small M in gemm_serial);
+// A in place, or packed for an edge block whose rows are not a multiple of 4.
+template <typename T>
+void row_table_serial(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                      const T* B, const int64_t* rows, T* C, int64_t ldc) {
+  using BK = Blocking<T>;
+  constexpr int MR = BK::MR, L = Vec<T>::lanes;
+  constexpr int NR = BK::NV * L;
+  T* apack = scratch_a<T>(std::min(BK::KC, K) * MR);
+  for (int64_t jc = 0; jc < N; jc += BK::NC) {
+    const int64_t nc = std::min(BK::NC, N - jc);
+    for (int64_t pc = 0; pc < K; pc += BK::KC) {
+      const int64_t kc = std::min(BK::KC, K - pc);
+      const T beta_here = pc == 0 ? T(0) : T(1);  // later K blocks add to what is there
+      for (int64_t ir = 0; ir < M; ir += MR) {
+        const int m = static_cast<int>(std::min<int64_t>(MR, M - ir));
+        const bool a_in_place = (MR - m) % 4 == 0;
+        if (!a_in_place) pack_a<T, MR>(false, A, lda, ir, m, pc, kc, apack);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int n = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+          T* c = C + ir * ldc + jc + jr;
+          const T* b = B + jc + jr;
+          if (a_in_place)
+            run_block<T, MR, NR, MR, BK::NV, Src::kInPlace, Src::kRowTable>(
+                kc, A + ir * lda + pc, lda, b, 0, c, ldc, m, n, alpha, beta_here, rows + pc);
+          else
+            run_block<T, MR, NR, MR, BK::NV, Src::kPacked, Src::kRowTable>(
+                kc, apack, 0, b, 0, c, ldc, m, n, alpha, beta_here, rows + pc);
+        }
+      }
+    }
+  }
+}
+
 // The checks shared by gemm and gemm_batched (and their references).
 template <typename T>
 void check_gemm(const char* op, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
@@ -488,6 +527,39 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 }
 
 template <typename T>
+void gemm_row_table(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                    const T* B, const int64_t* rows, T* C, int64_t ldc) {
+  ATTN_CHECK(M >= 0 && N >= 0 && K >= 0, "gemm_row_table: sizes M=", M, " N=", N, " K=", K,
+             ", expected all >= 0");
+  ATTN_CHECK(lda >= K, "gemm_row_table: lda=", lda, " but A is stored [", M, ",", K,
+             "], expected lda >= ", K);
+  ATTN_CHECK(ldc >= N, "gemm_row_table: ldc=", ldc, " but C is [", M, ",", N,
+             "], expected ldc >= ", N);
+  ATTN_CHECK(C != nullptr || M * N == 0, "gemm_row_table: C is null for a [", M, ",", N,
+             "] result");
+  ATTN_CHECK((A != nullptr && B != nullptr && rows != nullptr) || M * N * K == 0,
+             "gemm_row_table: A, B or the row table is null for [", M, ",", K, "] x [", K, ",", N,
+             "]");
+  if (M == 0 || N == 0) return;
+  if (K == 0 || alpha == T(0)) {
+    scale_c(M, N, T(0), C, ldc);
+    return;
+  }
+  // Threads as gemm's: a block of whole NR columns each (C's columns, B~'s columns).
+  constexpr int64_t NR = Blocking<T>::NV * Vec<T>::lanes;
+  const int nt = threads_for(M, N, K);
+  const int64_t tiles = (N + NR - 1) / NR;
+  if (nt <= 1 || tiles < 2) {
+    row_table_serial(M, N, K, alpha, A, lda, B, rows, C, ldc);
+    return;
+  }
+  parallel_tasks(nt, nt, [&](int64_t t) {
+    const int64_t lo = std::min(N, tiles * t / nt * NR), hi = std::min(N, tiles * (t + 1) / nt * NR);
+    if (hi > lo) row_table_serial(M, hi - lo, K, alpha, A, lda, B + lo, rows, C + lo, ldc);
+  });
+}
+
+template <typename T>
 GemmBlocking gemm_blocking() {
   using BK = Blocking<T>;
   return {BK::MR, BK::NV * Vec<T>::lanes, BK::KC, BK::MC, BK::NC};
@@ -503,6 +575,10 @@ template void gemm_batched<float>(int64_t, bool, bool, int64_t, int64_t, int64_t
 template void gemm_batched<double>(int64_t, bool, bool, int64_t, int64_t, int64_t, double,
                                    const double*, int64_t, int64_t, const double*, int64_t, int64_t,
                                    double, double*, int64_t, int64_t);
+template void gemm_row_table<float>(int64_t, int64_t, int64_t, float, const float*, int64_t,
+                                    const float*, const int64_t*, float*, int64_t);
+template void gemm_row_table<double>(int64_t, int64_t, int64_t, double, const double*, int64_t,
+                                     const double*, const int64_t*, double*, int64_t);
 template GemmBlocking gemm_blocking<float>();
 template GemmBlocking gemm_blocking<double>();
 

@@ -31,6 +31,14 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
                   T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                   int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c);
 
+// C [M, N] = alpha A [M, K] B~, where row p of B~ is the N values from B + rows[p]: the rows
+// of B~ lie anywhere in B, in any order, overlapping or not. A convolution reads its column
+// matrix this way without building it (layers/im2col.h: each row is a shifted view of the
+// padded image). A untransposed (lda >= K); C is only written (beta = 0).
+template <typename T>
+void gemm_row_table(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda,
+                    const T* B, const int64_t* rows, T* C, int64_t ldc);
+
 // The block sizes this build uses (register block mr x nr, cache blocks kc, mc, nc), so
 // tests can aim at the edges and benchmarks can print them.
 struct GemmBlocking {

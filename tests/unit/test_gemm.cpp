@@ -248,6 +248,59 @@ TYPED_TEST(Gemm, BatchedWithBroadcastOperands) {
   }
 }
 
+// gemm_row_table against ref::gemm on the same B~ written out: rows of a pool taken from
+// scattered, overlapping offsets, over sizes that cross every edge of the blocking (rows in
+// steps of 4 and not, ragged last vectors, K beyond one KC block, N beyond one NC block)
+// and on one and two threads. C starts as NaN: every element must be written.
+template <typename T>
+void row_table_cases() {
+  const GemmBlocking bk = gemm_blocking<T>();
+  const int64_t Ms[] = {1, 3, 5, bk.mr, bk.mr + 3, 2 * bk.mr + 1, 64};
+  const int64_t Ns[] = {1, 7, bk.nr, bk.nr + 5, 3 * bk.nr - 1, bk.nc + 9};
+  const int64_t Ks[] = {1, 9, bk.kc + 7};
+  const int threads_before = get_num_threads();
+  const bool thresholds_before = thread_thresholds();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    set_thread_thresholds(threads == 1);  // with 2: every product split, however small
+    for (int64_t M : Ms)
+      for (int64_t N : Ns)
+        for (int64_t K : Ks) {
+          const int64_t pool = 3 * N + 50;
+          Mat<T> P(1, pool, 0, 7), A(M, K, 2, 8);
+          std::vector<int64_t> rows(K);
+          std::mt19937 gen(static_cast<uint32_t>(M * 131 + N * 7 + K));
+          std::uniform_int_distribution<int64_t> at(0, pool - N);
+          for (int64_t& r : rows) r = at(gen);
+          Mat<T> Bt(K, N, 0, 9);  // B~ written out
+          for (int64_t p = 0; p < K; ++p)
+            for (int64_t j = 0; j < N; ++j) Bt.at(p, j) = P.v[rows[p] + j];
+          Mat<T> C(M, N, 2, 10), R(M, N, 2, 10);
+          for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < N; ++j) C.at(i, j) = nan_v<T>();
+          gemm_row_table<T>(M, N, K, T(0.75), A.data(), A.ld, P.data(), rows.data(), C.data(),
+                            C.ld);
+          ref::gemm<T>(false, false, M, N, K, T(0.75), A.data(), A.ld, Bt.data(), Bt.ld, T(0),
+                       R.data(), R.ld);
+          const double tol = 2 * (K + 2) * std::numeric_limits<T>::epsilon() * (K + 0.5);
+          double worst = 0;
+          for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < N; ++j)
+              worst = std::max(worst, std::fabs(double(C.at(i, j)) - double(R.at(i, j))));
+          EXPECT_LE(worst, tol) << "M=" << M << " N=" << N << " K=" << K << " threads=" << threads;
+          for (int64_t i = 0; i < M; ++i)  // C's padding (NaN, from Mat) not written
+            for (int64_t j = N; j < C.ld; ++j) EXPECT_TRUE(std::isnan(C.at(i, j)));
+        }
+  }
+  set_num_threads(threads_before);
+  set_thread_thresholds(thresholds_before);
+}
+
+TEST(GemmRowTable, MatchesTheReferenceOnTheWrittenOutMatrix) {
+  row_table_cases<float>();
+  row_table_cases<double>();
+}
+
 TEST(GemmErrors, BadArgumentsThrowWithTheShapes) {
   std::vector<float> a(64), b(64), c(64);
   EXPECT_THROW(gemm<float>(false, false, -1, 2, 2, 1.f, a.data(), 2, b.data(), 2, 0.f, c.data(), 2),
