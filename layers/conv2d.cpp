@@ -6,7 +6,8 @@
 //   y_b [O, Ho Wo] = W col + b
 // which runs on the library's GEMM (packed, register-blocked, vectorised), instead of
 // seven scalar loops. A 1x1 kernel with stride 1 and no padding needs no im2col: x_b
-// [C, H W] already is its own column matrix.
+// [C, H W] already is its own column matrix. With few output channels no column matrix is
+// built at all: the GEMM reads its rows from the padded image (ImplicitConv, im2col.h).
 //
 // Backward. In the forward pass y_b = W col_b + b, so now, for each image b:
 //   dW   += dy_b col_b^T          [O, Ho Wo] x [Ho Wo, C kh kw]  (summed over the batch)
@@ -206,7 +207,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           if (pointwise) {
             // dx_b = W^T dy_b directly: [C, O] x [O, H W].
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dxb, N);
-          } else if (implicit_dx) {  // the same, with no column matrix
+          } else if (implicit_dx) {  // dx_b = W_flip im2col(dy_b), with no column matrix
             ict->run(w_flip.data(), g.C, gyb, nullptr, dxb, wides[t].data());
           } else if (transposed) {
             // dx_b = W_flip im2col(dy_b): [C, O kh kw] x [O kh kw, H W].

@@ -145,10 +145,9 @@ inline ValidRange valid_cols(const ConvGeometry& g, int64_t v) {
 //   wide [M, Ho Wq] = Wmat [M, C kh kw] B~,   B~ row (c, u, v) at xq + tap_offset(c, u, v)
 // Columns Wo..Wq-1 of each output row mix neighbouring rows and are dropped when wide is
 // copied into y. This saves im2col (K N values written, then read) for Wq / Wo - 1 more
-// multiply-adds; the GEMM reads B~ in place only for few output rows (M, the output
-// channels), and that is where this pays (conv2d decides).
-// Output channels up to which conv2d uses it: the GEMM reads B in place up to 96 rows
-// (autograd/simd/gemm.cpp, kInPlaceBMaxRows).
+// multiply-adds. B~ is never packed, which pays only with few output rows (M, the output
+// channels): the GEMM itself reads untransposed B in place only up to 96 rows
+// (autograd/simd/gemm.cpp, kInPlaceBMaxRows). conv2d uses this up to kImplicitMaxChannels.
 constexpr int64_t kImplicitMaxChannels = 64;
 
 class ImplicitConv {
