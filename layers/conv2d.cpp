@@ -133,9 +133,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
   const bool implicit = implicit_gemm(g, O);
   std::optional<ImplicitConv> ic;
   if (implicit) ic.emplace(g);
-  std::vector<Tensor> wides;  // per thread: ImplicitConv's scratch
-  for (int t = 0; implicit && t < nt; ++t)
-    wides.push_back(Tensor::uninitialized({ic->scratch_size(O)}));
+  std::vector<Tensor> wides = implicit ? ic->scratch(nt, O) : std::vector<Tensor>();
   // Else one column buffer per thread, reused image after image.
   std::vector<ColumnBuffers> cols = column_buffers(pointwise || implicit ? 0 : nt, g);
   const real* px = x.data();
@@ -182,9 +180,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const bool implicit_dx = transposed && implicit_gemm(gt, g.C);
     std::optional<ImplicitConv> ict;
     if (implicit_dx) ict.emplace(gt);
-    std::vector<Tensor> wides;  // per thread: ImplicitConv's scratch for dx
-    for (int t = 0; implicit_dx && t < nt; ++t)
-      wides.push_back(Tensor::uninitialized({ict->scratch_size(g.C)}));
+    std::vector<Tensor> wides = implicit_dx ? ict->scratch(nt, g.C) : std::vector<Tensor>();
     // Scratch per thread: a column buffer (for dW), a dcol buffer (for dx), a partial dW.
     std::vector<ColumnBuffers> cols = column_buffers(pointwise || !need_w ? 0 : nt, g);
     std::vector<ColumnBuffers> dcols =

@@ -161,6 +161,12 @@ class ImplicitConv {
   int64_t scratch_size(int64_t M) const {
     return phase_image_size<real>(g_) + M * g_.Ho * q_.Wq;
   }
+  // One such buffer for each of `count` threads (uninitialised: run writes it in full).
+  std::vector<Tensor> scratch(int count, int64_t M) const {
+    std::vector<Tensor> out;
+    for (int t = 0; t < count; ++t) out.push_back(Tensor::uninitialized({scratch_size(M)}));
+    return out;
+  }
   // y [M, Ho, Wo] = w [M, C kh kw] im2col(x) (+ bias[m] if bias), x [C, H, W].
   void run(const real* w, int64_t M, const real* x, const real* bias, real* y,
            real* scratch) const {

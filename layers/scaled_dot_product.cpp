@@ -160,7 +160,9 @@ void transposed_operand_product(int64_t H, int64_t S, int64_t n, int64_t T, real
                              real(0), D, ldd, stride_d);
     return;
   }
-  std::vector<real> Dt(static_cast<size_t>(n * S));  // D^T [n, S] of one head
+  // D^T [n, S] of one head; one buffer per thread, kept from item to item.
+  thread_local std::vector<real> Dt;
+  Dt.resize(static_cast<size_t>(n * S));
   for (int64_t h = 0; h < H; ++h) {
     simd::gemm<real>(true, false, n, S, T, alpha, G + h * stride_g, ldg, A + h * stride_a, lda,
                      real(0), Dt.data(), S);
