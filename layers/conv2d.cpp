@@ -168,7 +168,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
     const real* pg = gy.data();
     const real* px = x.data();
     const real* pw = weight.data();
-    Tensor gx = need_x ? Tensor::zeros(x.shape()) : Tensor();
+    Tensor gx = need_x ? Tensor::uninitialized(x.shape()) : Tensor();  // every path writes it all
     Tensor gw = need_w ? Tensor::zeros(weight.shape()) : Tensor();
     // dx the cheaper way (see the top of the file): as a convolution of dy when its column
     // matrix [O kh kw, H W] is smaller than dcol [C kh kw, Ho Wo], which needs stride 1 and

@@ -91,9 +91,8 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
       check_conv_transpose2d(op, layer, x, weight, bias, stride, padding, output_padding);
   const int64_t K = g.K(), N = g.N(), C_in = g.O, HWo = g.H * g.W;
   const bool pointwise = g.pointwise();
-  // col2im adds into y; the pointwise GEMM writes all of it.
-  Tensor y =
-      pointwise ? Tensor::uninitialized({g.B, g.C, g.H, g.W}) : Tensor::zeros({g.B, g.C, g.H, g.W});
+  // col2im, or the pointwise GEMM, writes all of y.
+  Tensor y = Tensor::uninitialized({g.B, g.C, g.H, g.W});
   const int nt = batch_threads(g);
   std::vector<ColumnBuffers> cols = column_buffers(pointwise ? 0 : nt, g);
   const real* px = x.data();

@@ -123,20 +123,6 @@ void im2col(const ConvGeometry& g, const T* x, T* col, T* xq) {
       }
 }
 
-// The output columns j whose input column j sw - pw + v lies inside [0, W): [lo, hi).
-// Outside it the column matrix holds padding zeros.
-struct ValidRange {
-  int64_t lo, hi;
-};
-inline ValidRange valid_cols(const ConvGeometry& g, int64_t v) {
-  const int64_t off = g.pw - v;  // iw = j sw - off
-  int64_t lo = off > 0 ? (off + g.sw - 1) / g.sw : 0;
-  int64_t hi = g.W - 1 + off >= 0 ? (g.W - 1 + off) / g.sw + 1 : 0;
-  lo = std::min(lo, g.Wo);
-  hi = std::clamp(hi, lo, g.Wo);
-  return {lo, hi};
-}
-
 // A convolution with no column matrix at all ("implicit GEMM"). Row (c, u, v) of the
 // column matrix, laid out [Ho, Wo], is the phase image from tap_offset(c, u, v) on, read
 // with rows Wq apart instead of Wo. So if the output is computed Wq columns wide, every row
@@ -158,9 +144,7 @@ class ImplicitConv {
         for (int64_t v = 0; v < g.kw; ++v) rows_.push_back(q_.tap_offset(g, c, u, v));
   }
   // Per-thread scratch: the phase image, then wide [M, Ho Wq].
-  int64_t scratch_size(int64_t M) const {
-    return phase_image_size<real>(g_) + M * g_.Ho * q_.Wq;
-  }
+  int64_t scratch_size(int64_t M) const { return phase_image_size<real>(g_) + M * g_.Ho * q_.Wq; }
   // One such buffer for each of `count` threads (uninitialised: run writes it in full).
   std::vector<Tensor> scratch(int count, int64_t M) const {
     std::vector<Tensor> out;
@@ -192,28 +176,68 @@ class ImplicitConv {
   std::vector<int64_t> rows_;
 };
 
-// col2im for one image, the adjoint of im2col: dx [C, H, W] += each entry of dcol put back
-// where im2col took it from (overlapping windows add up; padding entries are dropped). Straight
-// into dx, one run at a time. (Adding vector runs into a phase image, im2col's way back,
-// measured slower: SAGAN's 4x4 stride-2 16 -> 16 on 28x28, 64 images, 1.6 -> 2.5 ms, AVX2.)
+// dst[0, n) += src[0, n), whole vectors at a time; the last, partial vector adds zeros to
+// the lanes past n (dst has room for them).
+template <typename T>
+inline void add_run(T* dst, const T* src, int64_t n) {
+  using V = simd::Vec<T>;
+  int64_t j = 0;
+  for (; j + V::lanes <= n; j += V::lanes) V::store(dst + j, V::load(dst + j) + V::load(src + j));
+  if (j < n)
+    V::store(dst + j, V::load(dst + j) + V::load_partial(src + j, static_cast<int>(n - j)));
+}
+
+// col2im for one image, the adjoint of im2col: dx [C, H, W] = for each pixel, the sum of the
+// entries of dcol that im2col copied from it (overlapping windows add up; padding entries are
+// dropped). dx is written in full, never read.
+//   Summed through the phase image, one plane at a time (see PhaseImage): with u = a + sh u'
+// and v = b + sw v', tap (u, v) read plane (c, a, b) at (i + u', j + v'), so its dcol row,
+// [Ho, Wo], goes back onto that plane shifted down u' and right v': Ho runs of Wo neighbours,
+// added whole vectors at a time into a plane-sized buffer that stays in cache. The plane's
+// rows are then copied to the pixels they stand for (every pixel lies in exactly one plane;
+// the padding is dropped). Before, each dcol entry was added straight into a zeroed dx, a
+// scalar scatter with stride sw. 64 images, one thread, AVX2: SAGAN's 4x4 stride-2 16 -> 16
+// on 28x28 1.78 -> 0.79 ms, on 14x14 0.44 -> 0.26 ms; a 3x3 stride-1 64 -> 16 on 32x32
+// 16.3 -> 4.2 ms (the col2im alone).
 template <typename T>
 inline void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
-  const int64_t N = g.N();
+  using V = simd::Vec<T>;
+  const PhaseImage q(g);
+  const int64_t N = g.N(), plane_size = q.Hq * q.Wq;
+  // One plane, with room for a last partial vector (whose extra lanes add zeros).
+  thread_local std::vector<T> buffer;
+  buffer.resize(static_cast<size_t>(plane_size + V::lanes));
+  T* plane = buffer.data();
+  // A run's last vector can reach into the next rows' runs; the rows are taken row_step apart
+  // (all of one residue, then the next) so that no run reads what the one before it has just
+  // stored: a load that overlaps an earlier, not yet written, store waits for it.
+  const int64_t span = (g.Wo + V::lanes - 1) / V::lanes * V::lanes;
+  const int64_t row_step = std::max<int64_t>(1, (span + q.Wq - 1) / q.Wq);
   for (int64_t c = 0; c < g.C; ++c)
-    for (int64_t u = 0; u < g.kh; ++u)
-      for (int64_t v = 0; v < g.kw; ++v) {
-        const T* row = dcol + ((c * g.kh + u) * g.kw + v) * N;
-        const auto [lo, hi] = valid_cols(g, v);
-        for (int64_t i = 0; i < g.Ho; ++i) {
-          const int64_t ih = i * g.sh - g.ph + u;
-          if (ih < 0 || ih >= g.H) continue;
-          const T* s = row + i * g.Wo;
-          T* dst = dx + (c * g.H + ih) * g.W;
-          const int64_t off = g.pw - v;
+    for (int64_t a = 0; a < g.sh; ++a)
+      for (int64_t b = 0; b < g.sw; ++b) {
+        std::fill(plane, plane + plane_size + V::lanes, T(0));
+        for (int64_t u = a, du = 0; u < g.kh; u += g.sh, ++du)
+          for (int64_t v = b, dv = 0; v < g.kw; v += g.sw, ++dv) {
+            const T* tap = dcol + ((c * g.kh + u) * g.kw + v) * N;
+            T* base = plane + du * q.Wq + dv;
+            for (int64_t i0 = 0; i0 < row_step; ++i0)
+              for (int64_t i = i0; i < g.Ho; i += row_step)
+                add_run(base + i * q.Wq, tap + i * g.Wo, g.Wo);
+          }
+        // The plane's columns k that are pixels: w = b + sw k - pw in [0, W).
+        const int64_t k_lo = std::max<int64_t>(0, (g.pw - b + g.sw - 1) / g.sw);
+        const int64_t last = g.W - 1 + g.pw - b;  // sw k at the last pixel column, if any
+        const int64_t k_hi = last < 0 ? 0 : std::min<int64_t>(q.Wq, last / g.sw + 1);
+        for (int64_t r = 0; r < q.Hq; ++r) {
+          const int64_t h = a + g.sh * r - g.ph;  // the pixel row, unpadded
+          if (h < 0 || h >= g.H) continue;        // a padding row
+          const T* row = plane + r * q.Wq;
+          T* out = dx + (c * g.H + h) * g.W;  // row[k] is pixel column b + sw k - pw
           if (g.sw == 1)
-            for (int64_t j = lo; j < hi; ++j) dst[j - off] += s[j];
+            std::copy(row + k_lo, row + k_hi, out + (k_lo - g.pw));
           else
-            for (int64_t j = lo; j < hi; ++j) dst[j * g.sw - off] += s[j];
+            for (int64_t k = k_lo; k < k_hi; ++k) out[b + g.sw * k - g.pw] = row[k];
         }
       }
 }
