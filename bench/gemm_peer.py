@@ -46,6 +46,9 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402  (after the thread variables, which it reads on load)
 import torch  # noqa: E402
+from peer_blas import require_fast_blas  # noqa: E402
+
+require_fast_blas("gemm_peer")  # a peer on the reference BLAS would be no peer
 
 torch.set_num_threads(ARGS.threads)
 CLOCK = time.process_time if ARGS.threads == 1 else time.perf_counter

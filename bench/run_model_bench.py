@@ -59,8 +59,10 @@ from peer_isa import isa_env  # noqa: E402  (the peer's settings for one ISA)
 def timed(cmd, env):
     """Runs cmd under /usr/bin/time -v; returns (stdout, stderr, peak RSS in MiB)."""
     r = subprocess.run(["/usr/bin/time", "-v"] + cmd, env=env, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit("run_model_bench: %s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stderr))
+    if r.returncode != 0:  # its own messages, without the report of /usr/bin/time -v
+        own = "\n".join(line for line in r.stderr.split("\tCommand being timed:")[0].splitlines()
+                        if not line.startswith("Command exited with non-zero status"))
+        sys.exit("run_model_bench: %s failed (%d):\n%s" % (" ".join(cmd), r.returncode, own))
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
     if not m:
         sys.exit("run_model_bench: no 'Maximum resident set size' from /usr/bin/time -v")

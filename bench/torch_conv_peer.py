@@ -28,6 +28,9 @@ from peer_isa import isa_env
 if len(sys.argv) > 2:
     os.environ.update(isa_env(sys.argv[2]))
 import torch  # noqa: E402
+from peer_blas import require_fast_blas  # noqa: E402
+
+require_fast_blas("torch_conv_peer")  # a peer on the reference BLAS would be no peer
 import torch.nn as nn
 import torch.nn.functional as F
 

@@ -27,6 +27,9 @@ ARGS = ap.parse_intermixed_args()  # models may come after --steps N
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)  # before torch loads
 
 import torch  # noqa: E402
+from peer_blas import require_fast_blas  # noqa: E402
+
+require_fast_blas("torch_models_clocks")  # a peer on the reference BLAS would be no peer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch_models  # noqa: E402
