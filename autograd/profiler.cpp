@@ -16,7 +16,8 @@ namespace attn::profiler {
 
 namespace detail {
 std::atomic<bool> g_on{false};
-}
+std::atomic<int64_t> g_multiply_adds{0};
+}  // namespace detail
 
 namespace {
 
@@ -144,6 +145,7 @@ void reset() {
   Table& t = table();
   std::lock_guard<std::mutex> lock(t.mu);
   t.rows.clear();
+  detail::g_multiply_adds.store(0);
   t.wall_before_ns = 0;
   t.wall_start_ns = now_ns();
 }
@@ -153,6 +155,7 @@ Snapshot snapshot() {
   std::lock_guard<std::mutex> lock(t.mu);
   Snapshot s;
   s.wall_ns = wall_ns(t);
+  s.multiply_adds = detail::g_multiply_adds.load();
   for (const auto& [name, r] : t.rows) {
     s.rows.push_back(r);
     s.in_ops_ns += r.total_ns();
@@ -168,6 +171,16 @@ void report(std::ostream& os) {
   const int64_t outside = std::max<int64_t>(s.wall_ns - s.in_ops_ns, 0);
   os << "attnlab profiler: " << ms(s.wall_ns) << " ms of wall time, " << ms(s.in_ops_ns)
      << " ms in ops, " << ms(outside) << " ms outside ops\n";
+  if (s.multiply_adds > 0 && s.wall_ns > 0) {
+    const double gflop = 2e-9 * static_cast<double>(s.multiply_adds);
+    char head[160];
+    std::snprintf(head, sizeof head,
+                  "matrix products: %.3f GFLOP (2 x %lld multiply-adds), %.1f GFLOP/s over the "
+                  "wall time\n",
+                  gflop, static_cast<long long>(s.multiply_adds),
+                  gflop / (1e-9 * static_cast<double>(s.wall_ns)));
+    os << head;
+  }
   size_t w = std::strlen("(outside ops)");
   for (const OpStats& r : s.rows) w = std::max(w, r.op.size() + (r.unscoped ? 1 : 0));
   char line[256];
@@ -207,7 +220,7 @@ void write_json(std::ostream& os) {
     return q + "\"";
   };
   os << "{\n  \"wall_ms\": " << ms(s.wall_ns, 3) << ",\n  \"in_ops_ms\": " << ms(s.in_ops_ns, 3)
-     << ",\n  \"ops\": [";
+     << ",\n  \"multiply_adds\": " << s.multiply_adds << ",\n  \"ops\": [";
   for (size_t i = 0; i < s.rows.size(); ++i) {
     const OpStats& r = s.rows[i];
     os << (i ? "," : "") << "\n    {\"op\": " << quoted(r.op)

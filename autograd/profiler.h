@@ -49,6 +49,10 @@ struct Snapshot {
   std::vector<OpStats> rows;  // sorted by total time, largest first
   int64_t wall_ns = 0;        // since enable() or the last reset()
   int64_t in_ops_ns = 0;      // the sum of every row's total: the rest was outside any op
+  // Multiply-adds done by the matrix products (simd::gemm, gemm_batched, gemm_row_table: every
+  // linear layer, convolution, LSTM step and attention product) while recording, on any
+  // thread. Twice this is the FLOP count that a GFLOP/s figure divides.
+  int64_t multiply_adds = 0;
 };
 
 // Starts recording on the calling thread (the clock of the wall time starts too, unless it
@@ -62,7 +66,9 @@ void reset();
 
 Snapshot snapshot();
 // The table, sorted by total time: op, calls and ms forward, calls and ms backward, total ms,
-// share of the time in ops; then the wall time and the share spent outside any op.
+// share of the time in ops; then the wall time and the share spent outside any op. The
+// header says how much arithmetic the matrix products did, and at what rate over the wall
+// time.
 void report(std::ostream& os);
 // The same rows as JSON (times in ms).
 void write_json(std::ostream& os);
@@ -70,6 +76,13 @@ void write_json(std::ostream& os);
 namespace detail {
 
 extern std::atomic<bool> g_on;
+extern std::atomic<int64_t> g_multiply_adds;
+
+// Called by the matrix products with their M N K (times the batch): a relaxed load when off.
+inline void count_multiply_adds(int64_t n) {
+  if (g_on.load(std::memory_order_relaxed))
+    g_multiply_adds.fetch_add(n, std::memory_order_relaxed);
+}
 
 // open() returns whether it pushed a frame (it does not on another thread, nor for a forward
 // op run inside a backward function); close() pops the frame open() pushed.

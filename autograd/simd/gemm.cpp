@@ -37,6 +37,7 @@
 
 #include "autograd/error.h"
 #include "autograd/parallel.h"
+#include "autograd/profiler.h"
 #include "autograd/simd/vec.h"
 
 namespace attn::simd {
@@ -494,6 +495,7 @@ template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
           int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
   check_gemm("gemm", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
+  profiler::detail::count_multiply_adds(M * N * K);
   gemm_unchecked(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
@@ -504,6 +506,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   check_batched<T>("gemm_batched", batch, M, N, stride_c);
   check_gemm("gemm_batched", trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   if (batch == 0) return;
+  profiler::detail::count_multiply_adds(batch * M * N * K);
   // Many or small matrices: whole products as tasks (each runs serially inside, since
   // in_parallel() is then true). A few large ones thread inside gemm instead.
   const int64_t work = M * N * K;
@@ -541,6 +544,7 @@ void gemm_row_table(int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_
              "gemm_row_table: A, B or the row table is null for [", M, ",", K, "] x [", K, ",", N,
              "]");
   if (M == 0 || N == 0) return;
+  profiler::detail::count_multiply_adds(M * N * K);
   if (K == 0 || alpha == T(0)) {
     scale_c(M, N, T(0), C, ldc);
     return;

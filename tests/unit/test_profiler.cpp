@@ -124,6 +124,27 @@ TEST_F(Profiler, ResetForgetsEveryRow) {
   EXPECT_EQ(rows.at("relu").forward_calls, 1);
 }
 
+// The matrix products' multiply-adds: a [3, 4] x [4, 5] product makes 60, its backward two
+// more products of that size (dA = dC B^T, dB = A^T dC); none while off; reset forgets them.
+TEST_F(Profiler, CountsTheMultiplyAddsOfMatrixProducts) {
+  Tensor a = Tensor::randn({3, 4}, true), b = Tensor::randn({4, 5}, true);
+  Tensor c = matmul(a, b);
+  EXPECT_EQ(profiler::snapshot().multiply_adds, 60);
+  c.sum().backward();
+  EXPECT_EQ(profiler::snapshot().multiply_adds, 180);
+  std::ostringstream table;
+  profiler::report(table);
+  EXPECT_NE(table.str().find("(2 x 180 multiply-adds)"), std::string::npos) << table.str();
+  std::ostringstream json;
+  profiler::write_json(json);
+  EXPECT_EQ(nlohmann::json::parse(json.str()).at("multiply_adds").get<int64_t>(), 180);
+  profiler::reset();
+  EXPECT_EQ(profiler::snapshot().multiply_adds, 0);
+  profiler::disable();
+  matmul(a, b);
+  EXPECT_EQ(profiler::snapshot().multiply_adds, 0);
+}
+
 TEST_F(Profiler, OnlyTheThreadThatEnabledItRecords) {
   Tensor x = Tensor::randn({3, 3});
   std::thread other([&x] { tanh(x); });
