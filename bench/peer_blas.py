@@ -4,7 +4,7 @@ Debian's python3-torch (and numpy) link the generic libblas.so.3, and the system
 name at one implementation (update-alternatives). Installing python3-torch alone brings the
 reference BLAS (libblas3: the textbook Fortran loops), and then PyTorch's products run 10-20
 times slower than on OpenBLAS: on a 2-core Zen 4 VM the seq2seq_bottleneck step took 345 ms
-against 31 ms. Every ratio against such a peer flatters attnlab and means nothing, so the peer
+against 36 ms. Every ratio against such a peer flatters attnlab and means nothing, so the peer
 scripts call require_fast_blas() after importing torch and stop with the fix instead.
 
 ATTN_PEER_ANY_BLAS=1 in the environment times the peer anyway.
