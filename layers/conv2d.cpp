@@ -215,7 +215,7 @@ Tensor conv2d_impl(const char* op, bool layer, const Tensor& x, const Tensor& we
           } else {
             real* dcol = dcols[t].col();
             simd::gemm<real>(true, false, K, N, O, real(1), pw, K, gyb, N, real(0), dcol, N);
-            col2im(g, dcol, dxb);
+            col2im(g, dcol, dxb, dcols[t].phase());
           }
         }
       });

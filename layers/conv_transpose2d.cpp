@@ -105,7 +105,7 @@ Tensor conv_transpose2d_impl(const char* op, bool layer, const Tensor& x, const 
     real* col = pointwise ? yb : cols[t].col();
     // col_b = W^T x_b: [C_out kh kw, C_in] x [C_in, H W].
     simd::gemm<real>(true, false, K, N, C_in, real(1), pw, K, xb, N, real(0), col, N);
-    if (!pointwise) col2im(g, col, yb);
+    if (!pointwise) col2im(g, col, yb, cols[t].phase());
     if (pb)
       for (int64_t o = 0; o < g.C; ++o) simd::add_scalar(yb + o * HWo, pb[o], yb + o * HWo, HWo);
   });

@@ -177,7 +177,8 @@ class ImplicitConv {
 };
 
 // dst[0, n) += src[0, n), whole vectors at a time; the last, partial vector adds zeros to
-// the lanes past n (dst has room for them).
+// the lanes past n (dst has room for them). Inline rather than simd::add, whose call and
+// scalar tail doubled col2im's time on runs of 7-14 values.
 template <typename T>
 inline void add_run(T* dst, const T* src, int64_t n) {
   using V = simd::Vec<T>;
@@ -189,7 +190,8 @@ inline void add_run(T* dst, const T* src, int64_t n) {
 
 // col2im for one image, the adjoint of im2col: dx [C, H, W] = for each pixel, the sum of the
 // entries of dcol that im2col copied from it (overlapping windows add up; padding entries are
-// dropped). dx is written in full, never read.
+// dropped). dx is written in full, never read. plane: scratch of phase_image_size (it holds
+// one plane of the phase image at a time).
 //   Summed through the phase image, one plane at a time (see PhaseImage): with u = a + sh u'
 // and v = b + sw v', tap (u, v) read plane (c, a, b) at (i + u', j + v'), so its dcol row,
 // [Ho, Wo], goes back onto that plane shifted down u' and right v': Ho runs of Wo neighbours,
@@ -200,14 +202,10 @@ inline void add_run(T* dst, const T* src, int64_t n) {
 // on 28x28 1.78 -> 0.79 ms, on 14x14 0.44 -> 0.26 ms; a 3x3 stride-1 64 -> 16 on 32x32
 // 16.3 -> 4.2 ms (the col2im alone).
 template <typename T>
-inline void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
+inline void col2im(const ConvGeometry& g, const T* dcol, T* dx, T* plane) {
   using V = simd::Vec<T>;
   const PhaseImage q(g);
-  const int64_t N = g.N(), plane_size = q.Hq * q.Wq;
-  // One plane, with room for a last partial vector (whose extra lanes add zeros).
-  thread_local std::vector<T> buffer;
-  buffer.resize(static_cast<size_t>(plane_size + V::lanes));
-  T* plane = buffer.data();
+  const int64_t N = g.N(), plane_size = q.Hq * q.Wq;  // and kRunSlack for a last partial vector
   // A run's last vector can reach into the next rows' runs; the rows are taken row_step apart
   // (all of one residue, then the next) so that no run reads what the one before it has just
   // stored: a load that overlaps an earlier, not yet written, store waits for it.
@@ -216,7 +214,7 @@ inline void col2im(const ConvGeometry& g, const T* dcol, T* dx) {
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t a = 0; a < g.sh; ++a)
       for (int64_t b = 0; b < g.sw; ++b) {
-        std::fill(plane, plane + plane_size + V::lanes, T(0));
+        std::fill(plane, plane + plane_size + kRunSlack<T>, T(0));
         for (int64_t u = a, du = 0; u < g.kh; u += g.sh, ++du)
           for (int64_t v = b, dv = 0; v < g.kw; v += g.sw, ++dv) {
             const T* tap = dcol + ((c * g.kh + u) * g.kw + v) * N;
@@ -309,9 +307,9 @@ class WeightGradient {
 };
 
 // One thread's buffers for im2col (or a gemm feeding col2im) in geometry g: a column matrix
-// (col) and the phase image im2col copies it from (phase). Written in full (im2col,
-// to_phase_image, a gemm with beta = 0) before each use: uninitialised, and from the tensor
-// allocator's cache rather than fresh pages.
+// (col), and the phase image im2col copies it from or col2im sums one plane into (phase).
+// Written (im2col, to_phase_image, a gemm with beta = 0, col2im's fill) before each use:
+// uninitialised, and from the tensor allocator's cache rather than fresh pages.
 struct ColumnBuffers {
   Tensor storage;
   real* col() { return storage.data(); }
